@@ -1,0 +1,62 @@
+/* Squall core: JSON Schema (Draft 2020-12, plus draft-07's `definitions`
+ * and `dependencies`) compiled once into an immutable validator tree, and
+ * validation of a parsed JSON document against it that collects every
+ * error in pydantic's shape (type, loc, msg, input, ctx) as the conformance
+ * fixtures expect.
+ *
+ * Ownership: sq_schema_compile copies what it needs from the document; the
+ * compiled schema is immutable and thread-safe to share. Errors live in the
+ * arena of the error list. Validating a valid document allocates nothing. */
+#ifndef SQUALL_SCHEMA_H
+#define SQUALL_SCHEMA_H
+
+#include "squall/arena.h"
+#include "squall/common.h"
+#include "squall/json.h"
+#include "squall/validator.h" /* sq_validation_error */
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct sq_schema sq_schema;
+
+/* Compile. Unknown keywords are an error (annotations such as title,
+ * description, examples, default, deprecated, $comment, readOnly,
+ * writeOnly, contentMediaType, ... are accepted and ignored, as are unknown
+ * `format` values). Returns NULL with a reason in errbuf on failure. */
+sq_schema *sq_schema_compile(const sq_json_value *doc, char *errbuf, size_t errbuf_len);
+void sq_schema_free(sq_schema *s);
+
+/* A growable error list in an arena. */
+typedef struct sq_error_list {
+    sq_validation_error *items;
+    size_t len;
+    size_t cap;
+    sq_arena *arena;
+} sq_error_list;
+
+void sq_error_list_init(sq_error_list *l, sq_arena *arena);
+/* Appends a copy of *e (pointers inside are kept as they are). */
+int sq_error_list_add(sq_error_list *l, const sq_validation_error *e);
+
+/* A location under construction: a stack of path elements (strings or
+ * integers) that the validator pushes and pops while descending. */
+typedef struct sq_loc {
+    sq_json_value items[64];
+    size_t len;
+} sq_loc;
+
+/* Materialise the current location as an arena JSON array. */
+const sq_json_value *sq_loc_to_json(const sq_loc *loc, sq_arena *arena);
+
+/* Validate `instance`. Errors are appended to `errors` with `loc` (e.g.
+ * ["body"] or ["query", "tags"]) as the prefix of their location.
+ * Returns the number of errors added (0 = valid) or SQ_ENOMEM. */
+int sq_schema_validate(const sq_schema *s, const sq_json_value *instance, sq_loc *loc,
+                       sq_error_list *errors);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

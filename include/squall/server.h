@@ -1,0 +1,103 @@
+/* Squall core: one worker's HTTP/1.1 server (listening socket, connections,
+ * routing, validation, responses) driven by its own epoll loop.
+ *
+ * Threading: every function here must be called on the thread that runs the
+ * server's loop (the "loop thread"), except where noted. Responses may come
+ * from any thread through the responder (squall/handler.h).
+ *
+ * Two ways to drive it:
+ * - sq_server_run(): blocks, runs the loop until graceful shutdown finished
+ *   (SIGTERM/SIGINT, or sq_server_shutdown from a signal-safe context via
+ *   sq_server_request_shutdown). Used by squall-cserver.
+ * - sq_server_fd() + sq_server_poll(): for embedding in another loop (the
+ *   Python binding registers the fd as a reader in asyncio and calls
+ *   sq_server_poll(s, 0) when it is readable, and at
+ *   sq_server_next_timeout_ms()).
+ */
+#ifndef SQUALL_SERVER_H
+#define SQUALL_SERVER_H
+
+#include "squall/common.h"
+#include "squall/handler.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct sq_server sq_server;
+struct sq_validator; /* squall/validator.h */
+
+/* Every limit and deadline is configurable; sq_config_init sets the
+ * defaults shown (at least as strict as nginx and h2o). */
+typedef struct sq_config {
+    const char *host;            /* "127.0.0.1" */
+    int port;                    /* 8000 */
+    int backlog;                 /* 1024 */
+    int reuse_port;              /* 1: SO_REUSEPORT so workers share the port */
+    int listen_fd;               /* -1, or an already-bound listening socket to adopt */
+
+    size_t max_request_line;     /* 8 KiB  -> 414 */
+    size_t max_header_bytes;     /* 16 KiB -> 431 */
+    size_t max_headers;          /* 100    -> 431 */
+    size_t max_body;             /* 1 MiB  -> 413 */
+    size_t max_chunk_ext;        /* 4 KiB of chunk extensions per request -> 400 */
+    size_t max_trailer_bytes;    /* 16 KiB -> 431 */
+    double header_timeout;       /* 10 s, absolute, from the first byte of a request's head */
+    double body_timeout;         /* 30 s idle while reading a body */
+    double keepalive_timeout;    /* 5 s idle between requests */
+    double write_timeout;        /* 30 s without progress while writing */
+    size_t max_connections;      /* 10000 per worker; past it, accepting pauses */
+    double grace;                /* 30 s graceful shutdown period */
+    size_t output_high_water;    /* 256 KiB: stream back-pressure threshold */
+    const char *server_name;     /* NULL: no Server header */
+    int access_log;              /* 0; 1 = one line per request to stderr, control chars escaped */
+} sq_config;
+
+void sq_config_init(sq_config *cfg);
+
+/* Creates the server and its loop, binds and listens (or adopts
+ * cfg->listen_fd). `cfg` strings are copied. `handler` is copied; its ctx
+ * must outlive the server. Returns NULL and sets *err on failure. */
+sq_server *sq_server_create(const sq_config *cfg, const sq_handler *handler, int *err);
+
+/* Route flags. */
+enum {
+    SQ_ROUTE_WANTS_ERRORS = 1 << 0 /* call on_request even when validation failed */
+};
+
+/* Register a route before serving. `methods` is a comma-separated list
+ * ("GET,POST"); `templ` uses typed segments ({id}, {id:int}, {id:float},
+ * {id:uuid}, {rest:path}); `route_data` comes back in sq_request.route_data;
+ * `validator` (may be NULL) is borrowed and must outlive the server.
+ * Returns 0, SQ_EINVAL (bad template) or SQ_ESTATE (conflicting route). */
+int sq_server_add_route(sq_server *s, const char *methods, const char *templ, void *route_data,
+                        const struct sq_validator *validator, unsigned flags);
+
+/* Blocking loop for the plain C server: returns 0 after graceful shutdown. */
+int sq_server_run(sq_server *s);
+
+/* Embedding: the epoll descriptor (readable when there is work), one
+ * non-blocking turn of the loop (timeout_ms = 0) and the time until the next
+ * timer (-1: none). */
+int sq_server_fd(const sq_server *s);
+int sq_server_poll(sq_server *s, int timeout_ms);
+int sq_server_next_timeout_ms(const sq_server *s);
+
+/* Graceful shutdown: stop accepting, close idle keep-alive connections,
+ * let in-flight requests finish within cfg->grace, then cancel the rest.
+ * sq_server_is_drained() becomes 1 when nothing is left. */
+void sq_server_shutdown(sq_server *s);
+int sq_server_is_drained(const sq_server *s);
+/* Async-signal-safe: asks the loop to call sq_server_shutdown. */
+void sq_server_request_shutdown(sq_server *s);
+
+/* Bound port (useful with port 0). */
+int sq_server_port(const sq_server *s);
+
+/* Frees everything; connections still open are closed. */
+void sq_server_destroy(sq_server *s);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

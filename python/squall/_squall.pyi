@@ -1,0 +1,88 @@
+"""The C extension ``squall._squall``: the binding between the C core and
+Python. This stub is the contract between ``src/python/`` (which implements
+it) and ``python/squall/`` (which uses it). Users never import it directly.
+"""
+
+import asyncio
+from concurrent.futures import Executor
+from typing import Any, Callable, Mapping, Sequence
+
+__version__: str
+
+class Server:
+    """One worker's HTTP server: the C core's sq_server driven from asyncio.
+
+    The core's epoll descriptor (``fileno()``) becomes readable whenever the
+    core has work (sockets, its timers via timerfd, responses handed back from
+    other threads via eventfd); the worker registers it with
+    ``loop.add_reader(server.fileno(), server.poll)``. ``poll()`` releases the
+    GIL while the core reads, parses, routes and validates, and takes it only
+    to call Python.
+    """
+
+    def __init__(
+        self,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 8000,
+        listen_fd: int = -1,
+        limits: Mapping[str, float] | None = None,  # keys: sq_config field names
+        access_log: bool = False,
+        server_name: str | None = None,
+        problem_type_base: str = "https://squall.dev/errors/",
+    ) -> None: ...
+    def configure(
+        self,
+        *,
+        loop: asyncio.AbstractEventLoop,
+        executor: Executor,
+        response_type: type,  # squall.Response: attributes status_code:int, body:bytes, raw_headers:list[tuple[str,str]]
+        error_handler: Callable[[BaseException, Any], Any],
+        # Called with (exception, request_or_None) when an endpoint raises;
+        # returns a Response (HTTPException -> problem+json, custom handlers),
+        # or None for a generic 500. If it raises, the binding answers 500.
+        validation_error_handler: Callable[[list[dict[str, Any]], Any], Any] | None,
+        # Called for routes added with wants_errors=True, with the pydantic-shaped
+        # error list and the Request; returns a Response.
+        request_factory: Callable[..., Any],
+        # request_factory(method, path, query_string, headers, body, path_params,
+        #                 client, validated) -> squall.Request
+        # headers: list[tuple[str, str]] in arrival order; body: bytes;
+        # path_params: dict[str, Any]; client: (host, port);
+        # validated: dict[str, Any] | None (the coerced parameter values by name).
+    ) -> None: ...
+    def add_route(
+        self,
+        methods: str,  # "GET,POST"
+        path: str,  # template with typed segments
+        endpoint: Callable[..., Any],
+        *,
+        spec: str | None,  # route spec JSON (include/squall/validator.h) or None
+        kwnames: Sequence[str],  # the endpoint's keyword for each spec parameter, in spec order
+        converters: Sequence[Callable[[Any], Any] | None],  # per parameter, applied after validation
+        body_kwarg: str | None,  # keyword that receives the validated body
+        body_converter: Callable[[Any], Any] | None,  # e.g. build a dataclass from the dict
+        request_kwarg: str | None,  # keyword that receives squall.Request
+        is_async: bool,
+        inline: bool,  # sync endpoint: run on the loop instead of the thread pool
+        status_code: int,  # status for a plain return value
+        wants_errors: bool,  # call validation_error_handler instead of the core's 422
+    ) -> None: ...
+    def start(self) -> None:
+        """Compile the router; after this no route can be added."""
+    def fileno(self) -> int: ...
+    def poll(self) -> None: ...
+    def shutdown(self) -> None:
+        """Graceful: stop accepting, close idle connections, let in-flight finish."""
+    def drained(self) -> bool: ...
+    def close(self) -> None: ...
+    @property
+    def port(self) -> int: ...
+
+def json_dumps(obj: Any) -> bytes:
+    """Encode with the C encoder (dict, list, tuple, str, int, float, bool,
+    None, dataclass, msgspec Struct, pydantic model, datetime/date/time, UUID,
+    Enum, Decimal). NaN/Infinity and unknown types raise TypeError/ValueError."""
+
+def json_loads(data: bytes | str) -> Any:
+    """Parse with the C reader straight into Python objects."""
