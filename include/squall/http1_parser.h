@@ -43,14 +43,17 @@ typedef struct sq_http1_request {
     unsigned has_host : 1;
     unsigned upgrade : 1;    /* Connection: upgrade + Upgrade present (not served) */
 
-    /* On SQ_EINVAL / SQ_ETOOBIG: the status to answer (400, 414, 431, 501, 505)
-     * and a short static reason for the log and the problem detail. */
+    /* On SQ_EINVAL / SQ_ETOOBIG: the status to answer (400, 414, 417, 431,
+     * 501, 505) and a short static reason for the log and the problem
+     * detail. The connection must be closed after answering: the framing
+     * of anything behind the refused request is unknown. */
     int error_status;
     const char *error_reason;
 
     /* Private resume state. Zero the whole struct (sq_http1_request_init)
      * before the first call for a new request. */
-    size_t _scan_pos;
+    size_t _scan_pos;   /* where the search for the next LF resumes */
+    size_t _line_start; /* first byte of the line being received */
     int _state;
 } sq_http1_request;
 
@@ -58,10 +61,24 @@ typedef struct sq_http1_request {
 void sq_http1_request_init(sq_http1_request *req, sq_header_view *headers, size_t headers_cap);
 
 /* Returns the length of the request head (> 0) once it is complete and
- * valid; SQ_EINCOMPLETE when more bytes are needed (but none of them is
- * invalid so far and the limits are not yet reached); SQ_EINVAL or
- * SQ_ETOOBIG with req->error_status set. `len` may grow between calls; the
- * bytes already seen must not change. */
+ * valid (the body, if any, starts at buf + that length); SQ_EINCOMPLETE
+ * when more bytes are needed; SQ_EINVAL or SQ_ETOOBIG with
+ * req->error_status set (400, 414, 417, 431, 501, 505).
+ *
+ * `len` may grow between calls; the bytes already seen must not change and
+ * the buffer must not move: the slices stored so far point into it. (After
+ * moving it, start over with sq_http1_request_init.) Lines are validated
+ * once their LF arrives; an incomplete line is only checked against the
+ * limits, so an over-long request line (414) or head (431) is refused
+ * before it ends. The result never depends on how the bytes were split
+ * between calls. Once a result other than SQ_EINCOMPLETE is returned,
+ * further calls return it again.
+ *
+ * Accepted: origin-form, absolute-form (http/https; path and query taken
+ * from it, path "/" -- a static string -- when it has none) and "*" with
+ * OPTIONS; one empty line before the request line; HTTP/1.0 and 1.1 (a
+ * higher 1.x is answered as 1.1). Slices (method, target, path, query,
+ * header names and values) stay valid as long as the buffer. */
 int sq_http1_parse_request(const char *buf, size_t len, sq_http1_request *req,
                            const sq_http1_limits *limits);
 

@@ -56,6 +56,14 @@ const sq_json_value *sq_loc_to_json(const sq_loc *loc, sq_arena *arena);
 int sq_schema_validate(const sq_schema *s, const sq_json_value *instance, sq_loc *loc,
                        sq_error_list *errors);
 
+/* Like sq_schema_validate, and also writes the values accepted by pydantic's
+ * lax conversions back into the document ("42" -> 42 where an integer is
+ * expected, "true" -> true for a boolean), so the handler receives typed
+ * values. The document must be writable (e.g. parsed into the request's
+ * arena). */
+int sq_schema_validate_coerce(const sq_schema *s, sq_json_value *instance, sq_loc *loc,
+                              sq_error_list *errors);
+
 #ifdef __cplusplus
 }
 #endif

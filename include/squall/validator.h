@@ -26,9 +26,45 @@
  *     "media": "json" | "form" | "multipart",
  *     "required": true,
  *     "schema": {JSON Schema},   // Draft 2020-12 (+ draft-07 definitions/dependencies)
- *     "embed_fields": false      // form/multipart: schema is an object of fields
+ *     "embed_fields": false,     // form/multipart: schema is an object of fields
+ *     "max_depth": 32            // optional: JSON nesting limit (deeper -> 400)
  *   }
  * }
+ *
+ * Details of the spec (sq_validator_compile checks them):
+ * - "required" is false when absent; "default" is then reported when the
+ *   parameter is absent (values[i] points into the validator: it lives as
+ *   long as the validator). "key" defaults to "name".
+ * - Header keys are compared case-insensitively and reported lowercased in
+ *   error locations (["headers", "x-api-key"]); cookie errors use
+ *   ["cookie", name], the others ["query"|"path", key].
+ * - A query scalar repeated takes the last value (as Starlette's
+ *   QueryParams); a header scalar the first occurrence; arrays take every
+ *   repeat, each split on "separator" when one is declared.
+ * - Coercion follows the schema: "type" (or the first non-null type of a
+ *   list, or of an anyOf/oneOf with null), "format" uuid/date/date-time,
+ *   "items" for arrays. Booleans accept true/false/1/0/yes/no/on/off/t/f/y/n
+ *   in any case, and the empty string as false. The coerced value is then
+ *   validated against the compiled schema (constraints, enum, ...).
+ * - Bodies: "json" accepts application/json and application/<x>+json with
+ *   charset utf-8 (or none), and a body without Content-Type; "form" and
+ *   "multipart" accept both form encodings. A form becomes a JSON object of
+ *   its fields ("tags[]" is the field "tags"; repeats make a list when the
+ *   schema's property is an array, else the last value wins), each text
+ *   coerced following the schema's "properties", then validated like JSON.
+ * - File parts: a multipart part with a filename is a file. In the body
+ *   object its field's value is the filename (a JSON string, so a schema
+ *   declaring files as {"type": "string", "format": "binary"}, or an array
+ *   of those, validates them); its bytes, content type and headers are in
+ *   sq_validation.files, in body order, for the binding to build UploadFile
+ *   objects (match them to fields by `field`). A part with an empty
+ *   filename and no data (a file input left empty) is left out, so a
+ *   required file is reported "missing" as FastAPI does.
+ * - Every outcome other than "valid" has num_errors > 0: a 415/400/413
+ *   (status and problem set) carries one error describing it (type
+ *   "unsupported_media_type", "unsupported_charset", "json_invalid",
+ *   "json_too_deep", "form_invalid" or "too_large", loc ["body"]), and
+ *   sq_problem_render_validation renders the status's own body.
  *
  * Ownership: the validator is immutable after compilation and may be shared
  * by threads. A sq_validation lives in the request's arena: valid as long as
@@ -65,7 +101,47 @@ typedef struct sq_validation {
     const sq_validation_error *errors;
     size_t num_errors;
     int status;                    /* 0 when valid; else the reply status (422, 415, 400, 413) */
+
+    /* Added: why a non-422 status was chosen (sq_validation_problem) and the
+     * detail text to show; sq_problem_render_validation renders it. */
+    int problem;
+    const char *problem_detail;    /* NUL-terminated, static or arena; may be NULL */
+
+    /* Added: the file parts of a multipart body, in body order (see "File
+     * parts" above). NULL / 0 for other bodies. */
+    const struct sq_validation_file *files;
+    size_t num_files;
 } sq_validation;
+
+/* One uploaded file. Slices point into the request body (data, content
+ * type, headers) or the request arena (filename): valid as long as the
+ * sq_validation. */
+typedef struct sq_validation_file {
+    sq_slice field;        /* the form field's name */
+    sq_slice filename;     /* valid UTF-8 (invalid bytes replaced by U+FFFD); may be empty */
+    sq_slice content_type; /* as sent, trimmed; len 0 when the part had none */
+    sq_slice data;         /* the raw bytes */
+    const sq_header_view *headers; /* every header of the part */
+    size_t num_headers;
+} sq_validation_file;
+
+/* The non-422 outcomes of validation. The rendered bodies follow the
+ * conformance fixtures: problem+json for 415, a small JSON object for the
+ * 400s (see sq_validation_content_type). */
+typedef enum sq_validation_problem {
+    SQ_VPROBLEM_NONE = 0,       /* valid, or 422 with errors */
+    SQ_VPROBLEM_MEDIA_TYPE,     /* 415 .../unsupported-media-type */
+    SQ_VPROBLEM_CHARSET,        /* 415 .../unsupported-charset (detail names the charset) */
+    SQ_VPROBLEM_MALFORMED_JSON, /* 400 {"detail": "Invalid request format"} */
+    SQ_VPROBLEM_TOO_DEEP,       /* 400 {"error": "Request body exceeds maximum nesting depth of N"} */
+    SQ_VPROBLEM_NO_BOUNDARY,    /* 400 {"error": "multipart/form-data requires 'boundary' parameter"} */
+    SQ_VPROBLEM_BAD_FORM,       /* 400 {"error": "Failed to parse ..."} */
+    SQ_VPROBLEM_TOO_LARGE       /* 413 .../payload-too-large (a multipart limit) */
+} sq_validation_problem;
+
+/* Content-Type of the body sq_problem_render_validation writes for `val`:
+ * "application/problem+json" or "application/json". Static. */
+const char *sq_validation_content_type(const sq_validation *val);
 
 /* Compile a route spec. `path_params` is the list of parameter names the
  * route template declares (so a spec can be checked against it). On failure

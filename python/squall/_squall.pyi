@@ -4,8 +4,9 @@ it) and ``python/squall/`` (which uses it). Users never import it directly.
 """
 
 import asyncio
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
 
 __version__: str
 
@@ -61,6 +62,13 @@ class Server:
         kwnames: Sequence[str],  # the endpoint's keyword for each spec parameter, in spec order
         converters: Sequence[Callable[[Any], Any] | None],  # per parameter, applied after validation
         body_kwarg: str | None,  # keyword that receives the validated body
+        # File parts of a multipart body (sq_validation.files): in the body
+        # object the core leaves each file field's value as its filename; the
+        # binding replaces that string (or each string of a list, in body
+        # order, matched by field name) with a dict
+        #   {"filename": str, "content_type": str | None,
+        #    "headers": list[tuple[str, str]], "content": bytes}
+        # before body_converter runs (squall.UploadFile is built from it).
         body_converter: Callable[[Any], Any] | None,  # e.g. build a dataclass from the dict
         request_kwarg: str | None,  # keyword that receives squall.Request
         is_async: bool,

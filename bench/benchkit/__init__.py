@@ -1,0 +1,1 @@
+"""The side-by-side benchmark's machinery; bench/run.py is the entry point."""

@@ -1,0 +1,373 @@
+#!/usr/bin/env python3
+"""Squall's side-by-side benchmark (issue 5).
+
+    python bench/run.py                       full run (about 40 minutes), results in docs/benchmarks/
+    python bench/run.py --quick               under a minute, Squall only, writes nothing under docs/;
+                                              exits non-zero when a scenario answers wrongly or with errors
+    python bench/run.py --only contenders=cserver,nginx,scenarios=plaintext,pipeline
+    python bench/run.py --contenders squall,fastapi-uvicorn --scenarios json,order
+
+Every server runs one worker pinned to CPU 0 (taskset), wrk runs pinned to CPU 1.
+Each (contender, scenario, connections) cell: a correctness request first, then a
+warm-up, then --runs measured wrk runs; the median is reported.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shlex
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from benchkit import contenders as C  # noqa: E402
+from benchkit import machine, probe, procstat, report, scenarios as S, setup_env, wrk  # noqa: E402
+from benchkit.setup_env import log  # noqa: E402
+
+QUICK_CONTENDERS = ["cserver", "squall"]
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    names = ", ".join(c.name for c in C.ALL)
+    ids = ", ".join(f"{s.id} ({s.letter})" for s in S.all_scenarios())
+    p = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=f"contenders: {names}\nscenarios: {ids}")
+    p.add_argument("--quick", action="store_true",
+                   help="Squall contenders only (cserver, squall), 64 connections, 1 short run; "
+                        "writes nothing under docs/; non-zero exit on a wrong answer or wrk errors")
+    p.add_argument("--only", action="append", default=[], metavar="contenders=A,B,scenarios=X,Y",
+                   help="pick contenders and/or scenarios (same as --contenders/--scenarios)")
+    p.add_argument("--contenders", default="", help="comma-separated contender names")
+    p.add_argument("--scenarios", default="", help="comma-separated scenario ids or letters")
+    p.add_argument("--connections", default="", help="comma-separated (default 64,256; quick: 64)")
+    p.add_argument("--duration", type=float, help="seconds per measured run (default 2; quick: 1)")
+    p.add_argument("--runs", type=int, help="measured runs per cell, median reported (default 3; quick: 1)")
+    p.add_argument("--warmup", type=float, help="warm-up seconds per cell (default 1; quick: 0)")
+    p.add_argument("--out", help="results directory (default docs/benchmarks for an unfiltered full run, "
+                                 "bench/.results otherwise; --quick writes nothing unless --out is given)")
+    p.add_argument("--no-install", action="store_true", help="skip apt-get, pip and make steps")
+    p.add_argument("--check-only", action="store_true",
+                   help="start each contender and check every scenario's answer, without load")
+    p.add_argument("--no-charts", action="store_true", help="skip the matplotlib PNGs")
+    a = p.parse_args(argv)
+
+    picked_c, picked_s = [], []
+    for only in a.only:
+        key = None
+        for part in only.split(","):
+            if "=" in part:
+                key, part = part.split("=", 1)
+                key = key.strip()
+                if key not in ("contenders", "scenarios"):
+                    p.error(f"--only: unknown key {key!r} (contenders= or scenarios=)")
+            if key is None:
+                p.error("--only needs contenders= or scenarios=")
+            if part:
+                (picked_c if key == "contenders" else picked_s).append(part.strip())
+    picked_c += [x for x in a.contenders.split(",") if x]
+    picked_s += [x for x in a.scenarios.split(",") if x]
+
+    known_c = C.by_name()
+    for n in picked_c:
+        if n not in known_c:
+            p.error(f"unknown contender {n!r}; known: {names}")
+    letters = {s.letter: s.id for s in S.all_scenarios()}
+    known_s = S.by_id()
+    resolved = []
+    for x in picked_s:
+        x = letters.get(x, x)
+        if x == "h":
+            resolved += ["sync_pool", "sync_inline"]
+        elif x not in known_s:
+            p.error(f"unknown scenario {x!r}; known: {ids}")
+        else:
+            resolved.append(x)
+    a.filtered = bool(picked_c or picked_s or a.connections)
+    a.contender_list = picked_c or (QUICK_CONTENDERS if a.quick else [c.name for c in C.ALL])
+    a.scenario_list = resolved or [s.id for s in S.all_scenarios()]
+    a.connection_list = [int(x) for x in a.connections.split(",") if x] or ([64] if a.quick else [64, 256])
+    if a.duration is None:
+        a.duration = 1 if a.quick else 2
+    if a.runs is None:
+        a.runs = 1 if a.quick else 3
+    if a.warmup is None:
+        a.warmup = 0 if a.quick else 1  # quick checks answers and errors, not speed
+    return a
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def port_is_free(port: int) -> bool:
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+class Server:
+    """One contender's process (group), pinned to CPU 0."""
+
+    def __init__(self, launch: C.Launch, tmpdir: str):
+        env = {**os.environ, **launch.env,
+               "PYTHONPATH": os.path.join(C.APPS, "_shared"),
+               "BENCH_PAYLOADS": S.PAYLOADS, "PYTHONDONTWRITEBYTECODE": "1"}
+        env.pop("VIRTUAL_ENV", None)
+        self.log_path = os.path.join(tmpdir, "server.log")
+        self.log = open(self.log_path, "wb")
+        self.argv = ["taskset", "-c", "0", *launch.argv]
+        self.proc = subprocess.Popen(self.argv, cwd=launch.cwd, env=env, stdout=self.log,
+                                     stderr=subprocess.STDOUT, start_new_session=True)
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def log_tail(self, n: int = 400) -> str:
+        self.log.flush()
+        with open(self.log_path, "rb") as f:
+            return f.read()[-n:].decode("utf-8", "replace").strip()
+
+    def stop(self) -> None:
+        # Only the process group this object started.
+        if self.alive():
+            try:
+                os.killpg(self.proc.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+            try:
+                self.proc.wait(timeout=8)
+            except subprocess.TimeoutExpired:
+                pass
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            pass
+        self.log.close()
+
+
+def measure_cell(port: int, sc: S.Scenario, conns: int, body_path: str | None, args, pid: int) -> dict:
+    url = f"http://127.0.0.1:{port}{sc.path}"
+    if args.warmup > 0:
+        wrk.run(url, conns, args.warmup, body_path, sc.pipeline)
+    runs = []
+    for _ in range(args.runs):
+        cpu0 = procstat.cpu_seconds(pid)
+        r = wrk.run(url, conns, args.duration, body_path, sc.pipeline)
+        r["cpu_s"] = procstat.cpu_seconds(pid) - cpu0
+        runs.append(r)
+    med = lambda k: statistics.median(r[k] for r in runs)  # noqa: E731
+    total_req = sum(r["requests"] for r in runs)
+    errors = sum(r["socket_errors"] for r in runs)
+    non2xx = sum(r["non2xx"] for r in runs)
+    if sc.expect_status < 300:
+        bad_status = non2xx
+    else:  # every reply must be the expected error, so every reply counts as non-2xx
+        bad_status = total_req - non2xx
+    pipelined = sc.pipeline > 1
+    return {
+        # wrk's coordinated-omission correction assumes one request per round trip, so its
+        # latency percentiles are meaningless under pipelining: none reported there.
+        "rps": med("rps"), "p50_us": None if pipelined else med("p50_us"),
+        "p99_us": None if pipelined else med("p99_us"),
+        "cpu_us_per_req": (sum(r["cpu_s"] for r in runs) / total_req * 1e6) if total_req else None,
+        "requests": total_req, "socket_errors": errors, "unexpected_status": bad_status,
+        "runs": runs,
+    }
+
+
+def run_contender(c: C.Contender, scen: list[S.Scenario], args, unavailable: str | None, tmp_root: str) -> dict:
+    out = {"label": c.label, "group": c.group, "notes": c.notes, "status": "ok", "reason": None,
+           "scenarios": {}, "peak_rss_kib": None, "command": None}
+    for sc in scen:  # every scenario gets a slot now, so the report keeps the scenarios' order
+        out["scenarios"][sc.id] = ({"status": "pending", "reason": None} if c.supports(sc.id) else
+                                   {"status": "n/a", "reason": "not served natively by this contender"})
+    if unavailable:
+        out["status"], out["reason"] = "unavailable", unavailable
+        for cell in out["scenarios"].values():
+            if cell["status"] == "pending":
+                cell.update(status="not run", reason=unavailable)
+        log(f"{c.name}: unavailable: {unavailable}")
+        return out
+    tmpdir = tempfile.mkdtemp(prefix=f"{c.name}-", dir=tmp_root)
+    os.chmod(tmp_root, 0o755)  # nginx and h2o workers drop to nobody
+    os.chmod(tmpdir, 0o777)
+    port = c.fixed_port or free_port()
+    if c.fixed_port and not port_is_free(port):
+        out["status"], out["reason"] = "unavailable", f"needs port {port} ({c.notes}), which is in use"
+        for cell in out["scenarios"].values():
+            if cell["status"] == "pending":
+                cell.update(status="not run", reason=out["reason"])
+        log(f"{c.name}: {out['reason']}")
+        return out
+    launch = C.launch(c, setup_env.VENV_BIN, port, tmpdir)
+    server = Server(launch, tmpdir)
+    out["command"] = " ".join(shlex.quote(x) for x in server.argv)
+    try:
+        why = probe.wait_ready(port, server.alive)
+        if why:
+            out["status"], out["reason"] = "failed", f"{why}; log: {server.log_tail()}"
+            for sid, cell in out["scenarios"].items():
+                if cell["status"] == "pending":
+                    cell.update(status="not run", reason="the server did not serve")
+            log(f"{c.name}: did not serve: {out['reason']}")
+            return out
+        for sc in scen:
+            if not c.supports(sc.id):
+                continue
+            body = S.body_bytes(sc.body_file)
+            body_path = None
+            if body is not None:
+                body_path = os.path.join(tmpdir, f"{sc.id}.body")
+                with open(body_path, "wb") as f:
+                    f.write(body)
+            notes: list = []
+            wrong = probe.check(port, sc, body, S.body_bytes, notes)
+            if wrong:
+                out["scenarios"][sc.id] = {"status": "wrong", "reason": wrong}
+                log(f"{c.name} {sc.id}: WRONG: {wrong}")
+                continue
+            cell = {"status": "ok", "reason": None, "by_conn": {}, "notes": notes}
+            if args.check_only:
+                log(f"{c.name:16} {sc.id:13} answers correctly")
+            for conns in ([] if args.check_only else args.connection_list):
+                try:
+                    m = measure_cell(port, sc, conns, body_path, args, server.proc.pid)
+                except (RuntimeError, subprocess.SubprocessError) as e:
+                    cell["status"], cell["reason"] = "error", f"wrk at {conns} connections: {e}"
+                    break
+                cell["by_conn"][str(conns)] = m
+                if m["socket_errors"] or m["unexpected_status"]:
+                    cell["status"] = "errors"
+                    cell["reason"] = (f"{m['socket_errors']} socket errors, {m['unexpected_status']} "
+                                      f"unexpected statuses at {conns} connections")
+                log(f"{c.name:16} {sc.id:13} c={conns:<4} {m['rps']:>10.0f} req/s  p50 {report.ms(m['p50_us'])} ms"
+                    f"  p99 {report.ms(m['p99_us'])} ms  cpu {m['cpu_us_per_req'] or 0:.1f} us/req"
+                    + (f"  ERRORS: {cell['reason']}" if cell["status"] == "errors" else ""))
+                if not server.alive():
+                    break
+            out["scenarios"][sc.id] = cell
+            if not server.alive():
+                out["status"], out["reason"] = "crashed", f"the server exited during {sc.id}: {server.log_tail()}"
+                log(f"{c.name}: {out['reason']}")
+                break
+        for cell in out["scenarios"].values():
+            if cell["status"] == "pending":
+                cell.update(status="not run", reason="the server exited before this scenario")
+        out["peak_rss_kib"] = procstat.peak_rss_kib(server.proc.pid) if server.alive() else None
+    finally:
+        server.stop()
+    return out
+
+
+def main(argv: list[str]) -> int:
+    args = parse_args(argv)
+    started = time.time()
+    command = "python bench/run.py " + " ".join(shlex.quote(x) for x in argv)
+    chosen = [C.by_name()[n] for n in args.contender_list]
+    scen = [s for s in S.all_scenarios() if s.id in args.scenario_list]
+
+    unavailable: dict[str, str] = {}
+    if not args.no_install:
+        apt_needed = ["wrk"] + sorted({p for c in chosen for p in c.apt})
+        apt_failed = setup_env.ensure_apt(apt_needed)
+        if "wrk" in apt_failed:
+            log(f"cannot run without wrk: {apt_failed['wrk']}")
+            return 2
+        for c in chosen:
+            for p in c.apt:
+                if p in apt_failed:
+                    unavailable[c.name] = apt_failed[p]
+        wanted = [r for r in setup_env.requirements()
+                  if any(setup_env._dist_name(r) in (setup_env._dist_name(x) for x in c.pip) for c in chosen)
+                  or r == "matplotlib" and not (args.quick or args.no_charts)]
+        py_chosen = [c for c in chosen if c.group in ("python", "squall")]
+        if py_chosen or wanted:
+            pip_failed = setup_env.ensure_venv(wanted)
+            for c in chosen:
+                for p in c.pip:
+                    reason = pip_failed.get(setup_env._dist_name(p).lower())
+                    if reason and c.name not in unavailable:
+                        unavailable[c.name] = f"{p}: {reason}"
+        if any(c.name == "squall" for c in chosen):
+            why = setup_env.ensure_squall()
+            if why:
+                unavailable["squall"] = why
+        if any(c.name == "cserver" for c in chosen):
+            why = setup_env.ensure_cserver()
+            if why:
+                unavailable["cserver"] = why
+    else:
+        if any(c.name == "cserver" for c in chosen) and not os.path.exists(os.path.join(C.REPO, "build",
+                                                                                         "squall-cserver")):
+            unavailable["cserver"] = "build/squall-cserver does not exist (run make build/squall-cserver)"
+    for c in chosen:
+        if c.group in ("python", "squall") and not os.path.exists(os.path.join(setup_env.VENV_BIN, "python")):
+            unavailable.setdefault(c.name, "no bench venv (bench/.venv)")
+
+    cells = sum(1 for c in chosen for s in scen if c.supports(s.id)) * len(args.connection_list)
+    est = cells * (args.warmup + args.runs * args.duration + 0.5) + 5 * len(chosen)
+    log(f"{len(chosen)} contenders, {len(scen)} scenarios, connections {args.connection_list}: "
+        f"{cells} cells, about {est / 60:.1f} minutes")
+
+    results = {}
+    with tempfile.TemporaryDirectory(prefix="squall-bench-") as tmp_root:
+        for c in chosen:
+            results[c.name] = run_contender(c, scen, args, unavailable.get(c.name), tmp_root)
+
+    versions = setup_env.installed_versions()
+    doc = {
+        "command": command,
+        "quick": args.quick,
+        "settings": {"connections": args.connection_list, "duration_s": args.duration, "runs": args.runs,
+                     "warmup_s": args.warmup, "server_cpu": 0, "wrk_cpu": 1, "wrk_threads": 1},
+        "started_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
+        "elapsed_s": round(time.time() - started, 1),
+        "machine": machine.describe(os.path.join(setup_env.VENV_BIN, "python"), versions),
+        "scenarios": {s.id: {"letter": s.letter, "title": s.title, "method": s.method, "path": s.path,
+                             "body": s.body_file, "expect_status": s.expect_status, "pipeline": s.pipeline}
+                      for s in scen},
+        "contenders": results,
+    }
+    doc["ratios"] = report.ratios(doc)
+    doc["targets"] = report.targets(doc)
+
+    print(report.console_table(doc))
+    failures = report.squall_failures(doc)
+    out = args.out
+    if out is None and not args.quick:
+        out = os.path.join(C.BENCH, ".results") if args.filtered else os.path.join(C.REPO, "docs", "benchmarks")
+    if out:
+        os.makedirs(out, exist_ok=True)
+        report.write(doc, out, charts=not args.no_charts,
+                     venv_python=os.path.join(setup_env.VENV_BIN, "python"))
+        log(f"results written to {out}")
+    if args.quick:
+        if failures:
+            log("QUICK FAILED:\n  " + "\n  ".join(failures))
+            return 1
+        log("quick: every Squall scenario answered correctly and without errors")
+    elif failures:
+        log("problems with Squall contenders:\n  " + "\n  ".join(failures))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

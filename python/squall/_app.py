@@ -1,0 +1,196 @@
+"""The application: routes, exception handlers, lifespan hooks, and the
+compilation of everything into what the C server needs."""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+import logging
+import typing
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+
+from ._endpoint import EndpointPlan, plan_endpoint
+from ._exceptions import HTTPException, RequestValidationError, problem_response
+from ._request import Request
+from ._response_check import wrap_response_validation
+from ._responses import JSONResponse, Response
+from ._routing import Route, Router
+
+__all__ = ["CompiledRoute", "Squall"]
+
+logger = logging.getLogger("squall.error")
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+_E = TypeVar("_E", bound=Callable[..., Any])
+ExceptionHandler = Callable[[Request, Any], Any]
+
+
+@dataclasses.dataclass(frozen=True)
+class CompiledRoute:
+    """One route ready for Server.add_route (built once, before workers fork)."""
+
+    route: Route
+    plan: EndpointPlan
+    wants_errors: bool
+
+    def add_to(self, server: Any) -> None:
+        p = self.plan
+        server.add_route(
+            ",".join(self.route.methods),
+            self.route.path,
+            p.endpoint,
+            spec=p.spec_json,
+            kwnames=p.kwnames,
+            converters=p.converters,
+            body_kwarg=p.body_kwarg,
+            body_converter=p.body_converter,
+            request_kwarg=p.request_kwarg,
+            is_async=p.is_async,
+            inline=self.route.options.inline,
+            status_code=self.route.options.status_code,
+            wants_errors=self.wants_errors,
+        )
+
+
+def _resolve_sync(result: Any) -> Any:
+    """Run an exception handler's coroutine to completion if it never suspends."""
+    if not inspect.iscoroutine(result):
+        return result
+    try:
+        result.send(None)
+    except StopIteration as stop:
+        return stop.value
+    result.close()
+    raise RuntimeError("an async exception handler must not await anything that suspends")
+
+
+def _as_response(result: object, status_code: int = 200) -> Response:
+    if isinstance(result, Response):
+        return result
+    return JSONResponse(result, status_code=status_code)
+
+
+class Squall(Router):
+    """A Squall application: ``app = Squall()``, then decorate handlers."""
+
+    def __init__(self, *, problem_type_base: str = "https://squall.dev/errors/", debug: bool = False) -> None:
+        super().__init__()
+        self.problem_type_base = problem_type_base
+        self.debug = debug
+        self.exception_handlers: dict[type[BaseException], ExceptionHandler] = {}
+        self.startup_hooks: list[Callable[[], Any]] = []
+        self.shutdown_hooks: list[Callable[[], Any]] = []
+
+    # -- decorators -------------------------------------------------------------
+
+    def exception_handler(self, exc_type: type[BaseException]) -> Callable[[_E], _E]:
+        """``@app.exception_handler(MyError)``: ``handler(request, exc)`` returns a response."""
+
+        def decorator(handler: _E) -> _E:
+            self.add_exception_handler(exc_type, handler)
+            return handler
+
+        return decorator
+
+    def add_exception_handler(self, exc_type: type[BaseException], handler: ExceptionHandler) -> None:
+        if not (isinstance(exc_type, type) and issubclass(exc_type, BaseException)):
+            raise TypeError("exception_handler needs an exception class")
+        self.exception_handlers[exc_type] = handler
+
+    def on_startup(self, hook: _F) -> _F:
+        """Run once per worker before it serves (``def`` or ``async def``)."""
+        self.startup_hooks.append(hook)
+        return hook
+
+    def on_shutdown(self, hook: _F) -> _F:
+        """Run once per worker after it has drained."""
+        self.shutdown_hooks.append(hook)
+        return hook
+
+    # -- compilation ----------------------------------------------------------------
+
+    def compile(self) -> list[CompiledRoute]:
+        """Plan every route (schemas, converters, wrappers). Raises on a bad declaration."""
+        wants_errors = any(issubclass(t, RequestValidationError) for t in self.exception_handlers)
+        out: list[CompiledRoute] = []
+        for route in self.routes:
+            opts = route.options
+            try:
+                plan = plan_endpoint(
+                    route.endpoint,
+                    route.path,
+                    body_schema=opts.body_schema,
+                    parameters_schema=opts.parameters_schema,
+                    body_media=opts.body_media,
+                )
+            except Exception as exc:
+                raise TypeError(f"route {'/'.join(route.methods)} {route.path}: {exc}") from exc
+            if opts.validate_response:
+                response_type = opts.response_model
+                if response_type is None:
+                    hints = typing.get_type_hints(route.endpoint, include_extras=True)
+                    response_type = hints.get("return", Any)
+                plan = dataclasses.replace(
+                    plan, endpoint=wrap_response_validation(plan.endpoint, response_type, plan.is_async)
+                )
+            out.append(CompiledRoute(route, plan, wants_errors))
+        return out
+
+    # -- what the binding calls -----------------------------------------------------
+
+    def _find_handler(self, exc: BaseException) -> ExceptionHandler | None:
+        for cls in type(exc).__mro__:
+            handler = self.exception_handlers.get(cls)
+            if handler is not None:
+                return handler
+        return None
+
+    def handle_error(self, exc: BaseException, request: Request | None) -> Response:
+        """Server.configure's error_handler: an exception raised by an endpoint -> reply."""
+        handler = self._find_handler(exc)
+        if handler is not None:
+            return _as_response(_resolve_sync(handler(request, exc)))  # type: ignore[arg-type]
+        if isinstance(exc, HTTPException):
+            return problem_response(
+                exc.status_code, exc.detail, title=exc.title, headers=exc.headers, type_base=self.problem_type_base
+            )
+        where = f" in {request.method} {request.path}" if request is not None else ""
+        logger.error("unhandled exception%s", where, exc_info=exc)
+        return problem_response(
+            500,
+            "The server could not complete the request.",
+            title="Internal Server Error",
+            type_base=self.problem_type_base,
+        )
+
+    def handle_validation_errors(self, errors: list[dict[str, Any]], request: Request | None) -> Response:
+        """Server.configure's validation_error_handler (only routes with wants_errors use it)."""
+        exc = RequestValidationError(errors)
+        handler = self._find_handler(exc)
+        if handler is None:  # pragma: no cover - routes only ask when a handler exists
+            n = len(errors)
+            return problem_response(
+                422,
+                f"{n} validation error{'s' if n != 1 else ''} in request",
+                title="Request Validation Failed",
+                type_base=self.problem_type_base,
+                extra={"errors": errors},
+            )
+        return _as_response(_resolve_sync(handler(request, exc)))  # type: ignore[arg-type]
+
+    # -- running ------------------------------------------------------------------------
+
+    def run(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 8000,
+        workers: int = 1,
+        *,
+        access_log: bool = False,
+        limits: Mapping[str, float] | None = None,
+    ) -> None:
+        """Serve until SIGTERM/SIGINT (pre-forked workers sharing the port)."""
+        from ._supervisor import serve
+
+        raise SystemExit(serve(self, host=host, port=port, workers=workers, access_log=access_log, limits=limits))

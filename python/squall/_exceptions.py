@@ -1,0 +1,76 @@
+"""Exceptions a handler raises on purpose, and their RFC 9457 rendering."""
+
+from __future__ import annotations
+
+import http
+import re
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ._responses import Response
+
+__all__ = ["HTTPException", "RequestValidationError", "problem_response"]
+
+
+class HTTPException(Exception):
+    """Answer with ``status_code`` and an ``application/problem+json`` body."""
+
+    def __init__(self, status_code: int, detail: Any = None, headers: Mapping[str, str] | None = None) -> None:
+        try:
+            phrase = http.HTTPStatus(status_code).phrase
+        except ValueError:
+            phrase = "Error"
+        self.status_code = status_code
+        self.title = phrase
+        self.detail = phrase if detail is None else detail
+        self.headers = dict(headers) if headers else None
+        super().__init__(status_code, self.detail)
+
+    def __repr__(self) -> str:
+        return f"HTTPException(status_code={self.status_code!r}, detail={self.detail!r})"
+
+
+class RequestValidationError(Exception):
+    """The request did not validate: ``errors()`` lists every error in pydantic's shape."""
+
+    def __init__(self, errors: Sequence[dict[str, Any]]) -> None:
+        self._errors = list(errors)
+        super().__init__(self._errors)
+
+    def errors(self) -> list[dict[str, Any]]:
+        return self._errors
+
+
+def _slug(title: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
+
+
+def problem_response(
+    status_code: int,
+    detail: Any = None,
+    *,
+    title: str | None = None,
+    headers: Mapping[str, str] | None = None,
+    type_base: str = "https://squall.dev/errors/",
+    extra: Mapping[str, Any] | None = None,
+) -> Response:
+    """An RFC 9457 reply: {"type", "title", "status", "detail"} (+ extra members)."""
+    from ._responses import JSONResponse
+
+    if title is None:
+        try:
+            title = http.HTTPStatus(status_code).phrase
+        except ValueError:
+            title = "Error"
+    body: dict[str, Any] = {
+        "type": type_base + _slug(title),
+        "title": title,
+        "status": status_code,
+        "detail": title if detail is None else detail,
+    }
+    if extra:
+        body.update(extra)
+    resp = JSONResponse(body, status_code=status_code, headers=headers)
+    resp.set_header("content-type", "application/problem+json")
+    return resp

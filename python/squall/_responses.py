@@ -1,0 +1,169 @@
+"""Response classes. The binding reads ``status_code``, ``body`` (bytes) and
+``raw_headers`` (list of (name, value) pairs, content-type and set-cookie
+included) from any instance of Response."""
+
+from __future__ import annotations
+
+import http.cookies
+import re
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from email.utils import format_datetime
+from typing import Any, ClassVar, Final, Literal
+from urllib.parse import quote
+
+__all__ = ["HTMLResponse", "JSONResponse", "PlainTextResponse", "RedirectResponse", "Response"]
+
+_TOKEN: Final = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
+_BAD_VALUE: Final = re.compile(r"[\r\n\x00]")
+
+
+def check_header(name: str, value: str) -> None:
+    """Refuse what would let a value start a new header or response (splitting)."""
+    if not _TOKEN.match(name):
+        raise ValueError(f"invalid header name {name!r}")
+    if _BAD_VALUE.search(value):
+        raise ValueError(f"header {name!r}: value contains CR, LF or NUL")
+
+
+class Response:
+    media_type: ClassVar[str | None] = None
+    charset: ClassVar[str] = "utf-8"
+
+    def __init__(
+        self,
+        content: Any = None,
+        status_code: int = 200,
+        headers: Mapping[str, str] | None = None,
+        media_type: str | None = None,
+    ) -> None:
+        if not isinstance(status_code, int) or not 100 <= status_code <= 999:
+            raise ValueError(f"invalid status code {status_code!r}")
+        self.status_code = status_code
+        self.body: bytes = self.render(content)
+        self.raw_headers: list[tuple[str, str]] = []
+        has_type = False
+        if headers:
+            for name, value in headers.items():
+                value = str(value)
+                check_header(name, value)
+                if name.lower() == "content-type":
+                    has_type = True
+                self.raw_headers.append((name.lower(), value))
+        mtype = media_type if media_type is not None else self.media_type
+        if mtype is not None and not has_type:
+            if mtype.startswith("text/") and "charset=" not in mtype:
+                mtype = f"{mtype}; charset={self.charset}"
+            check_header("content-type", mtype)
+            self.raw_headers.append(("content-type", mtype))
+
+    def render(self, content: Any) -> bytes:
+        if content is None:
+            return b""
+        if isinstance(content, bytes):
+            return content
+        if isinstance(content, (bytearray, memoryview)):
+            return bytes(content)
+        if isinstance(content, str):
+            return content.encode(self.charset)
+        raise TypeError(f"{type(self).__name__} content must be bytes or str, not {type(content).__name__}")
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """Last value per lower-case name (use raw_headers for repeated headers)."""
+        return {k: v for k, v in self.raw_headers}
+
+    def set_header(self, name: str, value: str) -> None:
+        """Replace every header of this name."""
+        check_header(name, value)
+        low = name.lower()
+        self.raw_headers = [(k, v) for k, v in self.raw_headers if k != low]
+        self.raw_headers.append((low, value))
+
+    def set_cookie(
+        self,
+        key: str,
+        value: str = "",
+        max_age: int | None = None,
+        expires: datetime | str | int | None = None,
+        path: str | None = "/",
+        domain: str | None = None,
+        secure: bool = False,
+        httponly: bool = False,
+        samesite: Literal["lax", "strict", "none"] | None = "lax",
+    ) -> None:
+        cookie: http.cookies.SimpleCookie = http.cookies.SimpleCookie()
+        cookie[key] = value  # raises CookieError for an illegal key
+        morsel = cookie[key]
+        if max_age is not None:
+            morsel["max-age"] = int(max_age)
+        if expires is not None:
+            if isinstance(expires, datetime):
+                if expires.tzinfo is None:
+                    expires = expires.replace(tzinfo=UTC)
+                morsel["expires"] = format_datetime(expires.astimezone(UTC), usegmt=True)
+            else:
+                morsel["expires"] = expires
+        if path is not None:
+            morsel["path"] = path
+        if domain is not None:
+            morsel["domain"] = domain
+        if secure:
+            morsel["secure"] = True
+        if httponly:
+            morsel["httponly"] = True
+        if samesite is not None:
+            if samesite.lower() not in ("lax", "strict", "none"):
+                raise ValueError("samesite must be 'lax', 'strict' or 'none'")
+            morsel["samesite"] = samesite.capitalize()
+        line = morsel.OutputString()
+        check_header("set-cookie", line)
+        self.raw_headers.append(("set-cookie", line))
+
+    def delete_cookie(
+        self,
+        key: str,
+        path: str = "/",
+        domain: str | None = None,
+        secure: bool = False,
+        httponly: bool = False,
+        samesite: Literal["lax", "strict", "none"] | None = "lax",
+    ) -> None:
+        self.set_cookie(
+            key, max_age=0, expires=0, path=path, domain=domain, secure=secure, httponly=httponly, samesite=samesite
+        )
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(status_code={self.status_code})"
+
+
+class JSONResponse(Response):
+    """Encoded by the C encoder (``squall._squall.json_dumps``)."""
+
+    media_type = "application/json"
+
+    def render(self, content: Any) -> bytes:
+        return _json_dumps(content)
+
+
+class PlainTextResponse(Response):
+    media_type = "text/plain"
+
+
+class HTMLResponse(Response):
+    media_type = "text/html"
+
+
+class RedirectResponse(Response):
+    def __init__(self, url: str, status_code: int = 307, headers: Mapping[str, str] | None = None) -> None:
+        super().__init__(b"", status_code=status_code, headers=headers)
+        check_header("location", str(url))  # refuse CR/LF even though quoting would hide them
+        self.set_header("location", quote(str(url), safe=":/%#?=@[]!$&'()*+,;~"))
+
+
+def _json_dumps(content: Any) -> bytes:
+    # Imported lazily so that the pure-Python parts (schema translation)
+    # import without the compiled extension.
+    from ._squall import json_dumps
+
+    return json_dumps(content)

@@ -1,0 +1,229 @@
+"""One worker: one asyncio loop, one thread pool and one ``_squall.Server``.
+
+The core's epoll descriptor is registered as a single reader in the asyncio
+loop, so the HTTP engine and the asyncio loop are one loop in one thread:
+no cross-thread hand-off per request. ``run_worker`` serves until SIGTERM or
+SIGINT (when ``install_signals`` and in the main thread) or until
+``WorkerControl.stop()`` is called from any thread, then drains gracefully.
+
+On Python 3.11 the loop is ``EagerStartLoop``: while the binding sets its
+``_squall_eager`` flag, the next ``call_soon`` (the Task constructor's first
+``__step``) runs at once instead of being scheduled, which is how an async
+endpoint's first step runs inside the request's dispatch as a real Task.
+3.12+ has ``eager_start=True`` built into ``asyncio.Task``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import inspect
+import os
+import signal
+import sys
+import threading
+import time
+from collections.abc import Awaitable, Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+__all__ = ["run_worker", "WorkerControl", "EagerStartLoop", "new_event_loop", "default_threads"]
+
+# How long to wait for thread-pool handlers still running after the core
+# reports drained (the core has already cancelled them past its grace).
+_THREAD_DRAIN_SECONDS = 30.0
+
+
+class EagerStartLoop(asyncio.SelectorEventLoop):
+    """A selector loop whose next ``call_soon`` can run its callback at once.
+
+    The flag is set by the C dispatcher right before ``asyncio.Task(...)``
+    and consumed (cleared) before the callback runs, so only the Task's
+    first step is eager; everything the step schedules is queued as usual.
+    """
+
+    _squall_eager = False
+
+    def call_soon(  # type: ignore[override]
+        self,
+        callback: Callable[..., object],
+        *args: Any,
+        context: contextvars.Context | None = None,
+    ) -> asyncio.Handle | None:
+        if self._squall_eager:
+            self._squall_eager = False
+            if asyncio.current_task(self) is not None:
+                # A Task cannot start inside another one on 3.11 (poll()
+                # called from a coroutine): fall back to scheduling.
+                return super().call_soon(callback, *args, context=context)
+            if context is None:
+                callback(*args)
+            else:
+                context.run(callback, *args)
+            # The Task constructor discards the handle.
+            return None
+        return super().call_soon(callback, *args, context=context)
+
+
+def new_event_loop() -> asyncio.AbstractEventLoop:
+    """The loop class a worker uses on this Python version."""
+    if sys.version_info >= (3, 12):
+        return asyncio.SelectorEventLoop()
+    return EagerStartLoop()
+
+
+def default_threads() -> int:
+    """Thread-pool size for sync endpoints (as concurrent.futures' default)."""
+    return min(32, (os.cpu_count() or 1) + 4)
+
+
+class WorkerControl:
+    """Thread-safe handle on a running worker: its port and a stop request."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop: asyncio.Event | None = None
+        self._stop_requested = False
+        self.port: int | None = None
+        self.started = threading.Event()
+
+    def stop(self) -> None:
+        """Ask the worker to drain and return (callable from any thread)."""
+        with self._lock:
+            self._stop_requested = True
+            loop, event = self._loop, self._stop
+        if loop is not None and event is not None and not loop.is_closed():
+            try:
+                loop.call_soon_threadsafe(event.set)
+            except RuntimeError:  # loop closed in between: already stopping
+                pass
+
+    def _attach(self, loop: asyncio.AbstractEventLoop, event: asyncio.Event) -> None:
+        with self._lock:
+            self._loop, self._stop = loop, event
+            if self._stop_requested:
+                event.set()
+
+    def _detach(self) -> None:
+        with self._lock:
+            self._loop = self._stop = None
+
+
+async def _run_hooks(hooks: Iterable[Callable[[], Any]]) -> None:
+    for hook in hooks:
+        result = hook()
+        if inspect.isawaitable(result):
+            await result
+
+
+async def _serve(
+    loop: asyncio.AbstractEventLoop,
+    executor: ThreadPoolExecutor,
+    build_server: Callable[[asyncio.AbstractEventLoop, ThreadPoolExecutor], Any],
+    on_startup: Iterable[Callable[[], Any]],
+    on_shutdown: Iterable[Callable[[], Awaitable[Any] | Any]],
+    install_signals: bool,
+    ready: Callable[[int], Any] | None,
+    control: WorkerControl | None,
+) -> None:
+    server = build_server(loop, executor)
+    stop = asyncio.Event()
+    installed: list[int] = []
+    fd = -1
+    try:
+        server.start()
+        # Startup hooks run before the first request is read.
+        await _run_hooks(on_startup)
+        fd = server.fileno()
+        loop.add_reader(fd, server.poll)
+        if install_signals and threading.current_thread() is threading.main_thread():
+            for signum in (signal.SIGTERM, signal.SIGINT):
+                loop.add_signal_handler(signum, stop.set)
+                installed.append(signum)
+        if control is not None:
+            control.port = server.port
+            control._attach(loop, stop)
+            control.started.set()
+        if ready is not None:
+            ready(server.port)
+        # Connections that arrived before the reader was registered. poll()
+        # always runs as a plain callback, never inside a Task, so the
+        # endpoints' Tasks can start eagerly.
+        loop.call_soon(server.poll)
+        await stop.wait()
+
+        server.shutdown()
+        loop.call_soon(server.poll)
+        while not server.drained():
+            await asyncio.sleep(0.01)
+        await _run_hooks(on_shutdown)
+    finally:
+        if control is not None:
+            control._detach()
+        for signum in installed:
+            loop.remove_signal_handler(signum)
+        if fd >= 0:
+            loop.remove_reader(fd)
+        # Thread-pool handlers the core gave up on still hold responders.
+        deadline = time.monotonic() + _THREAD_DRAIN_SECONDS
+        while server.inflight and time.monotonic() < deadline:
+            loop.call_soon(server.poll)
+            await asyncio.sleep(0.01)
+        if not server.inflight:
+            server.close()
+
+
+def run_worker(
+    build_server: Callable[[asyncio.AbstractEventLoop, ThreadPoolExecutor], Any],
+    *,
+    on_startup: Iterable[Callable[[], Any]] = (),
+    on_shutdown: Iterable[Callable[[], Any]] = (),
+    install_signals: bool = True,
+    ready: Callable[[int], Any] | None = None,
+    control: WorkerControl | None = None,
+    threads: int | None = None,
+) -> int:
+    """Serve one worker until stopped; returns 0 after a graceful drain.
+
+    ``build_server(loop, executor)`` returns a configured
+    ``squall._squall.Server`` with its routes. ``ready(port)`` is called once
+    the server listens and reads requests. ``control`` (optional) lets
+    another thread stop the worker; ``threads`` sizes the sync pool.
+    """
+    loop = new_event_loop()
+    executor = ThreadPoolExecutor(
+        max_workers=threads or default_threads(), thread_name_prefix="squall-sync"
+    )
+    loop.set_default_executor(executor)
+    asyncio.set_event_loop(loop)
+    try:
+        loop.run_until_complete(
+            _serve(
+                loop,
+                executor,
+                build_server,
+                on_startup,
+                on_shutdown,
+                install_signals,
+                ready,
+                control,
+            )
+        )
+        return 0
+    finally:
+        try:
+            _cancel_remaining(loop)
+            loop.run_until_complete(loop.shutdown_asyncgens())
+        finally:
+            executor.shutdown(wait=False, cancel_futures=True)
+            asyncio.set_event_loop(None)
+            loop.close()
+
+
+def _cancel_remaining(loop: asyncio.AbstractEventLoop) -> None:
+    tasks = [t for t in asyncio.all_tasks(loop) if not t.done()]
+    for task in tasks:
+        task.cancel()
+    if tasks:
+        loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))

@@ -1,0 +1,204 @@
+/* Internal to the JSON and JSON Schema files of the core: shared helpers
+ * and the compiled schema's node layout. Not a public contract.
+ *
+ * A compiled schema is a graph of sq__snode (a $ref points at the node of
+ * its target, so recursive schemas are cycles). Every node, string and
+ * JSON value it refers to lives in the schema's own arena: a deep copy of
+ * the source document made at compile time. */
+#ifndef SQUALL_SCHEMA_INTERNAL_H
+#define SQUALL_SCHEMA_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+#include "squall/arena.h"
+#include "squall/json.h"
+#include "squall/schema.h"
+
+/* strtod in the C locale (whatever the process locale is). */
+double sq__strtod_c(const char *nul_terminated, char **endp);
+/* Shortest round-trip text of a finite double, NUL-terminated, looks like a
+ * float ("1.0"). out_len >= 32. SQ_EINVAL for NaN/Inf. */
+int sq__format_double(double v, char *out, size_t out_len);
+
+/* ---- type bits ---- */
+enum {
+    SQ__T_NULL = 1 << 0,
+    SQ__T_BOOL = 1 << 1,
+    SQ__T_INT = 1 << 2,
+    SQ__T_NUM = 1 << 3,
+    SQ__T_STR = 1 << 4,
+    SQ__T_ARR = 1 << 5,
+    SQ__T_OBJ = 1 << 6,
+    SQ__T_ANY = 0x7f
+};
+
+/* ---- formats ---- */
+typedef enum sq__format {
+    SQ__FMT_NONE = 0, /* absent or an annotation-only format */
+    SQ__FMT_EMAIL,
+    SQ__FMT_UUID,
+    SQ__FMT_DATE,
+    SQ__FMT_DATE_TIME,
+    SQ__FMT_TIME,
+    SQ__FMT_DURATION,
+    SQ__FMT_URI,
+    SQ__FMT_IPV4,
+    SQ__FMT_IPV6,
+    SQ__FMT_HOSTNAME
+} sq__format;
+
+/* Format name -> enum (SQ__FMT_NONE for unknown formats: annotations). */
+sq__format sq__format_lookup(const char *name, size_t len);
+/* 1 when the string is valid for the format (email is checked by the
+ * email pattern in the validator, not here). */
+int sq__format_check(sq__format f, const char *s, size_t len);
+
+/* ---- keyword flags ---- */
+enum {
+    SQ__HAS_MINIMUM = 1 << 0,
+    SQ__HAS_MAXIMUM = 1 << 1,
+    SQ__HAS_EXCL_MIN = 1 << 2,
+    SQ__HAS_EXCL_MAX = 1 << 3,
+    SQ__HAS_MULTIPLE = 1 << 4,
+    SQ__HAS_MIN_LEN = 1 << 5,
+    SQ__HAS_MAX_LEN = 1 << 6,
+    SQ__HAS_MIN_ITEMS = 1 << 7,
+    SQ__HAS_MAX_ITEMS = 1 << 8,
+    SQ__HAS_MIN_PROPS = 1 << 9,
+    SQ__HAS_MAX_PROPS = 1 << 10,
+    SQ__UNIQUE = 1 << 11,
+    SQ__ADDL_FALSE = 1 << 12,
+    SQ__HAS_CONST = 1 << 13,
+    SQ__HAS_MIN_CONTAINS = 1 << 14,
+    SQ__HAS_MAX_CONTAINS = 1 << 15
+};
+
+typedef struct sq__snode sq__snode;
+
+typedef struct sq__regex {
+    pcre2_code *code;
+    const char *src; /* NUL-terminated pattern text as written */
+    size_t src_len;
+    int jit;         /* JIT compiled: use pcre2_jit_match */
+} sq__regex;
+
+typedef struct sq__prop {
+    const char *key;
+    size_t key_len;
+    sq__snode *schema;
+    int req_index; /* index in the node's required list, -1 if optional */
+} sq__prop;
+
+typedef struct sq__key {
+    const char *key;
+    size_t key_len;
+} sq__key;
+
+typedef struct sq__pattern_prop {
+    sq__regex re;
+    sq__snode *schema;
+} sq__pattern_prop;
+
+typedef struct sq__dep_required {
+    sq__key trigger;
+    sq__key *keys;
+    size_t num_keys;
+} sq__dep_required;
+
+typedef struct sq__dep_schema {
+    sq__key trigger;
+    sq__snode *schema;
+} sq__dep_schema;
+
+struct sq__snode {
+    int bool_schema;   /* 0: a normal schema, 1: `true`, 2: `false` */
+    uint32_t types;    /* allowed instance types (SQ__T_ANY without `type`) */
+    uint32_t flags;    /* SQ__HAS_* */
+    int nullable;      /* OpenAPI 3.0 `nullable: true` adds null */
+
+    /* numbers: the double for comparison and the value as written (ctx) */
+    double minimum, maximum, excl_min, excl_max, multiple_of;
+    const sq_json_value *minimum_v, *maximum_v, *excl_min_v, *excl_max_v, *multiple_of_v;
+
+    /* strings */
+    size_t min_len, max_len; /* code points */
+    sq__regex *pattern;
+    sq__format format;
+
+    /* enum / const */
+    const sq_json_value *enum_v;  /* array */
+    const sq_json_value *const_v;
+    const char *const_json;       /* compact JSON of the const (messages) */
+
+    /* objects */
+    sq__prop *props;
+    size_t num_props;
+    sq__key *required;
+    size_t num_required;
+    sq__pattern_prop *pattern_props;
+    size_t num_pattern_props;
+    sq__snode *additional; /* schema for additional properties, NULL = any */
+    sq__snode *property_names;
+    size_t min_props, max_props;
+    sq__dep_required *dep_required;
+    size_t num_dep_required;
+    sq__dep_schema *dep_schemas;
+    size_t num_dep_schemas;
+
+    /* arrays */
+    sq__snode **prefix_items;
+    size_t num_prefix_items;
+    sq__snode *items; /* for items past the prefix, NULL = any */
+    size_t min_items, max_items;
+    sq__snode *contains;
+    size_t min_contains, max_contains;
+
+    /* combinators */
+    sq__snode **all_of;
+    size_t num_all_of;
+    sq__snode **any_of;
+    size_t num_any_of;
+    sq__snode **one_of;
+    size_t num_one_of;
+    sq__snode *not_;
+    const char *not_json; /* compact JSON of the `not` subschema (message) */
+    sq__snode *if_, *then_, *else_;
+    sq__snode *ref; /* resolved $ref target */
+};
+
+struct sq_schema {
+    sq_arena arena;
+    sq__snode *root;
+    sq__regex **regexes; /* every compiled pattern, for sq_schema_free */
+    size_t num_regexes, cap_regexes;
+    sq__regex *email_re; /* the email format's pattern, compiled when used */
+};
+
+/* ---- messages (schema_messages.c): text built in the error arena ---- */
+/* printf into the arena. NULL on ENOMEM. */
+char *sq__msg_printf(sq_arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Compact JSON of v, NUL-terminated, in the arena. */
+char *sq__msg_json(sq_arena *a, const sq_json_value *v);
+/* A constraint number as Python prints it (3, 0.5, 1.0). */
+char *sq__msg_number(sq_arena *a, const sq_json_value *v);
+/* pydantic's enum listing: "'a', 'b' or 'c'". */
+char *sq__msg_enum_expected(sq_arena *a, const sq_json_value *enum_array);
+
+/* The pattern the email format is checked with: the one the fixtures report
+ * in their string_pattern_mismatch errors for `format: email`. */
+#define SQ__EMAIL_PATTERN "^[a-zA-Z0-9_.+-]+@[a-zA-Z0-9-]+\\.[a-zA-Z0-9-.]+$"
+
+/* Regex helpers (schema_compile.c). */
+int sq__regex_compile(sq_schema *s, const char *src, size_t len, sq__regex **out, char *errbuf,
+                      size_t errbuf_len);
+/* 1 match, 0 no match, <0 error. Unanchored search; never allocates on the heap. */
+int sq__regex_search(const sq__regex *re, const char *subject, size_t len);
+
+/* JSON equality as JSON Schema defines it (1 == 1.0, objects unordered). */
+int sq__json_equal(const sq_json_value *a, const sq_json_value *b);
+
+#endif

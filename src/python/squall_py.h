@@ -1,0 +1,218 @@
+/* squall._squall: declarations shared by the extension's source files.
+ *
+ * Files and their jobs:
+ *   module.c            multi-phase init, module state (interned strings,
+ *                       cached types), json_dumps / json_loads
+ *   server_type.c       the Server heap type (config, routes, poll, shutdown)
+ *   dispatch.c          on_request / on_cancel: kwargs, calling endpoints
+ *   coroutine_driver.c  async endpoints as eagerly started asyncio Tasks
+ *   request_ctx.c       the per-request object (done callback, thread job)
+ *   response.c          return value / Response / exception -> sq_respond
+ *   json_to_python.c    sq_json_value -> Python objects
+ *   python_to_json.c    Python objects -> JSON text (the C encoder)
+ *
+ * Threading: every function here needs the GIL unless its comment says
+ * otherwise. Internal names shared between files use the sqpy_ prefix. */
+#ifndef SQUALL_PY_H
+#define SQUALL_PY_H
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include "squall/handler.h"
+#include "squall/json.h"
+#include "squall/server.h"
+#include "squall/validator.h"
+
+/* ------------------------------------------------------------------ */
+/* Keeping an exception aside across cleanup calls (no deprecated API on  */
+/* 3.12+, where PyErr_Fetch/Restore are deprecated).                     */
+/* ------------------------------------------------------------------ */
+
+typedef struct sqpy_saved_err {
+    PyObject *type, *value, *tb;
+} sqpy_saved_err;
+
+static inline void sqpy_err_save(sqpy_saved_err *s) {
+#if PY_VERSION_HEX >= 0x030C0000
+    s->type = s->tb = NULL;
+    s->value = PyErr_GetRaisedException();
+#else
+    PyErr_Fetch(&s->type, &s->value, &s->tb);
+#endif
+}
+
+static inline void sqpy_err_restore(sqpy_saved_err *s) {
+#if PY_VERSION_HEX >= 0x030C0000
+    PyErr_SetRaisedException(s->value);
+#else
+    PyErr_Restore(s->type, s->value, s->tb);
+#endif
+}
+
+/* ------------------------------------------------------------------ */
+/* Module state                                                        */
+/* ------------------------------------------------------------------ */
+
+typedef struct sqpy_state {
+    PyTypeObject *server_type;
+    PyTypeObject *ctx_type;
+
+    /* Cached objects (strong references). */
+    PyObject *asyncio_task;    /* asyncio.Task */
+    PyObject *logger;          /* logging.getLogger("squall.error") */
+    PyObject *uuid_type;       /* uuid.UUID */
+    PyObject *enum_type;       /* enum.Enum */
+    PyObject *decimal_type;    /* decimal.Decimal */
+    PyObject *dataclass_fields; /* dataclasses.fields */
+    PyObject *task_kwnames;    /* ("loop",) or ("loop", "eager_start") */
+
+    /* Interned strings. */
+    PyObject *str_status_code, *str_body, *str_raw_headers;
+    PyObject *str_done, *str_result, *str_cancel, *str_add_done_callback;
+    PyObject *str_squall_eager, *str_submit, *str_isoformat;
+    PyObject *str_dataclass_fields, *str_struct_fields, *str_struct_encode_fields;
+    PyObject *str_model_dump, *str_dict, *str_value, *str_by_alias;
+    PyObject *str_is_finite, *str_error, *str_exc_info;
+    PyObject *str_type, *str_loc, *str_msg, *str_input, *str_ctx;
+} sqpy_state;
+
+sqpy_state *sqpy_state_of_type(PyTypeObject *tp);
+
+/* ------------------------------------------------------------------ */
+/* Server and routes                                                   */
+/* ------------------------------------------------------------------ */
+
+/* One registered route. Owned by its server (plain C struct, not a Python
+ * object): route_data in the core points here. */
+typedef struct sqpy_route {
+    PyObject *endpoint;
+    PyObject *kwnames;        /* tuple: spec params..., body_kwarg?, request_kwarg? */
+    Py_ssize_t num_params;    /* entries of kwnames that map to validation values */
+    PyObject *converters;     /* tuple (len num_params) of callables/None, or NULL */
+    PyObject *body_kwarg;     /* str or NULL */
+    PyObject *body_converter; /* callable or NULL */
+    PyObject *request_kwarg;  /* str or NULL */
+    PyObject *param_names;    /* tuple: the validator's names (for `validated`) */
+    int is_async;
+    int inline_sync;
+    int status_code;
+    int wants_errors;
+    sq_validator *validator;  /* NULL when the route has no spec */
+} sqpy_route;
+
+typedef struct sqpy_server {
+    PyObject_HEAD
+    sqpy_state *st;           /* module state (the module outlives its types' instances) */
+    sq_server *srv;           /* NULL after close() */
+    sqpy_route **routes;
+    size_t num_routes, cap_routes;
+    int started;
+
+    /* Set while poll() runs with the GIL released: callbacks from the core
+     * must take it back with PyEval_RestoreThread(tstate). */
+    PyThreadState *tstate;
+
+    /* configure() */
+    PyObject *loop;
+    PyObject *executor_submit;
+    PyObject *response_type;
+    PyObject *error_handler;
+    PyObject *validation_error_handler;
+    PyObject *request_factory;
+    char *problem_type_base;
+
+    Py_ssize_t inflight;      /* requests whose responder we still hold (GIL-protected) */
+    PyObject *weakreflist;
+} sqpy_server;
+
+extern PyType_Spec sqpy_server_spec;
+
+/* ------------------------------------------------------------------ */
+/* Per-request context                                                 */
+/* ------------------------------------------------------------------ */
+
+/* Lives from on_request until the responder is given back. It is the
+ * responder's data (sq_responder_set_data), the Task's done callback and,
+ * for thread-pool endpoints, the job the executor runs. */
+typedef struct sqpy_ctx {
+    PyObject_HEAD
+    vectorcallfunc vectorcall;
+    sqpy_server *server;      /* strong */
+    sqpy_route *route;        /* owned by server */
+    sq_responder *res;        /* NULL once answered */
+    const sq_request *req;    /* valid while res != NULL */
+    PyObject *task;           /* asyncio Task (async endpoints) or NULL */
+    PyObject *request;        /* cached squall.Request or NULL */
+    /* Thread-pool endpoints: the prepared call. */
+    PyObject **args;
+    Py_ssize_t nargs;
+    PyObject *call_kwnames;
+} sqpy_ctx;
+
+extern PyType_Spec sqpy_ctx_spec;
+
+sqpy_ctx *sqpy_ctx_new(sqpy_server *server, sqpy_route *route, const sq_request *req,
+                       sq_responder *res);
+/* Borrowed-or-new: the Request object for this ctx (built once). New ref. */
+PyObject *sqpy_ctx_request(sqpy_ctx *ctx);
+
+/* ------------------------------------------------------------------ */
+/* Dispatch (dispatch.c, coroutine_driver.c)                           */
+/* ------------------------------------------------------------------ */
+
+void sqpy_on_request(void *vctx, const sq_request *req, sq_responder *res);
+void sqpy_on_cancel(void *vctx, sq_responder *res);
+
+/* Builds the endpoint's arguments. On success *out_args is a PyMem array of
+ * new references (length *out_n) and *out_kwnames a new reference. */
+int sqpy_build_call(sqpy_ctx *ctx, PyObject ***out_args, Py_ssize_t *out_n,
+                    PyObject **out_kwnames);
+void sqpy_free_args(PyObject **args, Py_ssize_t n);
+
+/* Runs an async endpoint's coroutine as an eagerly started Task. Steals
+ * nothing; answers through ctx (now, or from the Task's done callback). */
+void sqpy_drive_coroutine(sqpy_ctx *ctx, PyObject *coro);
+
+/* ------------------------------------------------------------------ */
+/* Responses (response.c)                                              */
+/* ------------------------------------------------------------------ */
+
+/* Answers with an endpoint's return value (borrowed). Never fails: any
+ * problem becomes a 500 (through the error handler where possible). */
+void sqpy_answer_value(sqpy_ctx *ctx, PyObject *value, int status);
+/* Answers for the currently raised exception (which it clears). */
+void sqpy_answer_exception(sqpy_ctx *ctx);
+/* Sends exactly this reply (copied by the core). */
+void sqpy_answer_raw(sqpy_ctx *ctx, int status, const sq_header_out *headers, size_t nh,
+                     const void *body, size_t len);
+/* Generic 500 problem+json, no Python involved beyond what is given. */
+void sqpy_answer_500(sqpy_ctx *ctx);
+/* Logs the current exception (and clears it) to "squall.error". */
+void sqpy_log_current_exception(sqpy_state *st, const char *what);
+
+/* ------------------------------------------------------------------ */
+/* JSON (json_to_python.c, python_to_json.c)                           */
+/* ------------------------------------------------------------------ */
+
+PyObject *sqpy_json_to_python(const sq_json_value *v);
+
+/* Growable byte buffer of the encoder (independent of the core's sq_buf so
+ * the encoder has no allocation contract with it). */
+typedef struct sqpy_buf {
+    char *data;
+    size_t len, cap;
+} sqpy_buf;
+
+#define SQPY_JSON_MAX_DEPTH 256
+
+/* Appends the JSON text of obj. Returns 0, or -1 with a Python exception
+ * (TypeError for unsupported types, ValueError for NaN/Infinity, too deep
+ * nesting, lone surrogates). */
+int sqpy_encode_json(sqpy_state *st, PyObject *obj, sqpy_buf *out);
+void sqpy_buf_free(sqpy_buf *b);
+
+PyObject *sqpy_json_dumps(PyObject *module, PyObject *obj);
+PyObject *sqpy_json_loads(PyObject *module, PyObject *data);
+
+#endif

@@ -1,0 +1,90 @@
+"""Issue 2 point 3: deadlines and connection limits, with short settings."""
+import socket
+import time
+
+from conftest import Reader, proc_cpu_seconds, wait_for
+
+
+def test_slowloris_header_deadline_is_absolute(start_server):
+    srv = start_server("--header-timeout", "1", "--keepalive-timeout", "5")
+    s = srv.connect()
+    head = b"GET /plaintext HTTP/1.1\r\nHost: a\r\nX-Slow: " + b"a" * 100
+    start = time.monotonic()
+    closed_at = None
+    for i in range(len(head)):
+        try:
+            s.sendall(head[i:i + 1])
+        except (BrokenPipeError, ConnectionResetError):
+            closed_at = time.monotonic()
+            break
+        time.sleep(0.2)  # one byte every 200 ms never resets the deadline
+        if time.monotonic() - start > 4:
+            break
+    if closed_at is None:
+        assert Reader(s).closed(timeout=1.0)
+        closed_at = time.monotonic()
+    assert closed_at - start < 3.0, closed_at - start
+
+
+def test_keepalive_timeout(start_server):
+    srv = start_server("--keepalive-timeout", "0.5")
+    s = srv.connect()
+    s.sendall(b"GET /plaintext HTTP/1.1\r\nHost: a\r\n\r\n")
+    r = Reader(s)
+    assert r.response()[0] == 200
+    t = time.monotonic()
+    assert r.closed(timeout=3)
+    assert 0.3 < time.monotonic() - t < 2.5
+
+
+def test_idle_connection_gets_keepalive_timeout(start_server):
+    srv = start_server("--keepalive-timeout", "0.5")
+    s = srv.connect()
+    assert Reader(s).closed(timeout=3)
+
+
+def test_body_timeout(start_server):
+    srv = start_server("--body-timeout", "0.5")
+    s = srv.connect()
+    s.sendall(b"POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\nabc")
+    t = time.monotonic()
+    r = Reader(s)
+    assert r.closed(timeout=3)
+    assert time.monotonic() - t < 2.5
+
+
+def test_max_connections_pauses_without_spinning(start_server):
+    srv = start_server("--max-connections", "4", "--keepalive-timeout", "30", "--header-timeout", "30")
+    held = [srv.connect() for _ in range(4)]
+    for s in held:  # make sure the server accepted all four
+        s.sendall(b"GET /plaintext HTTP/1.1\r\nHost: a\r\n\r\n")
+        assert Reader(s).response()[0] == 200
+    # The fifth connects (kernel backlog) but is not served while paused.
+    extra = srv.connect()
+    extra.sendall(b"GET /plaintext HTTP/1.1\r\nHost: a\r\n\r\n")
+    extra.settimeout(0.5)
+    try:
+        got = extra.recv(100)
+    except socket.timeout:
+        got = None
+    assert got is None
+    cpu0 = proc_cpu_seconds(srv.proc.pid)
+    time.sleep(1.0)
+    assert proc_cpu_seconds(srv.proc.pid) - cpu0 < 0.2  # paused, not spinning
+    held[0].close()  # a slot frees: the waiting one is served
+    extra.settimeout(5)
+    st, h, body = Reader(extra).response()
+    assert st == 200 and body == b"Hello, World!"
+    for s in held[1:]:
+        s.close()
+
+
+def test_many_idle_connections_then_service(start_server):
+    srv = start_server("--keepalive-timeout", "30")
+    conns = [srv.connect() for _ in range(200)]
+    for s in conns[::20]:
+        s.sendall(b"GET /plaintext HTTP/1.1\r\nHost: a\r\n\r\n")
+        assert Reader(s).response()[0] == 200
+    assert wait_for(lambda: srv.proc.poll() is None, 0.1)
+    for s in conns:
+        s.close()

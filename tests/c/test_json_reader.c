@@ -1,0 +1,159 @@
+/* JSON reader: table of valid and invalid documents (RFC 8259 strictness),
+ * numbers, strings and escapes, depth limit, guarded buffers. */
+#include <math.h>
+
+#include "sq_test.h"
+#include "squall/json.h"
+
+static int parse_guarded(const char *text, size_t len, sq_arena *a, sq_json_value **out,
+                         sq_json_error *err, int max_depth) {
+    sq_guarded g = sq_test_guard(text, len);
+    sq_json_parse_options o = {max_depth};
+    int rc = sq_json_parse(g.data, len, a, &o, out, err);
+    /* Strings may point into the input: copy the tree's pointers are only
+     * checked by the caller for scalar results, so keep the map until here. */
+    sq_test_guard_free(g);
+    return rc;
+}
+
+static void test_valid_invalid_table(void) {
+    static const struct {
+        const char *in;
+        int ok;
+    } cases[] = {
+        {"null", 1}, {"true", 1}, {"false", 1}, {" 0 ", 1}, {"-0", 1}, {"1.5e3", 1},
+        {"[]", 1}, {"{}", 1}, {"[1,2,3]", 1}, {"{\"a\":1,\"a\":2}", 1}, {"\"\\u00e9\"", 1},
+        {"\"\\ud83d\\ude00\"", 1}, {"\"caf\xc3\xa9\"", 1}, {"\t\r\n[ 1 , { } ]\n", 1},
+        {"", 0}, {" ", 0}, {"[1,]", 0}, {"{\"a\":1,}", 0}, {"01", 0}, {"-", 0}, {"1.", 0},
+        {".5", 0}, {"1e", 0}, {"+1", 0}, {"NaN", 0}, {"Infinity", 0}, {"-Infinity", 0},
+        {"nul", 0}, {"tru", 0}, {"[1 2]", 0}, {"{\"a\" 1}", 0}, {"{a:1}", 0},
+        {"'x'", 0}, {"\"a\tb\"", 0}, {"\"\\x\"", 0}, {"\"\\ud800\"", 0}, {"\"\\udc00\"", 0},
+        {"\"\\ud800\\u0041\"", 0}, {"\"\xff\"", 0}, {"\"\xc0\xaf\"", 0}, {"\"\xed\xa0\x80\"", 0},
+        {"\"\xf4\x90\x80\x80\"", 0}, {"\"abc", 0}, {"[1] x", 0}, {"/* c */ 1", 0},
+        {"[1]//", 0}, {"\"\\u12\"", 0}, {"1e400", 0}, {"[", 0}, {"{", 0}, {"{\"a\":", 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        sq_arena a;
+        sq_arena_init(&a);
+        sq_json_value *v = NULL;
+        sq_json_error err = {0, NULL};
+        int rc = parse_guarded(cases[i].in, strlen(cases[i].in), &a, &v, &err, 0);
+        if ((rc == 0) != cases[i].ok) {
+            fprintf(stderr, "case %zu '%s': rc=%d\n", i, cases[i].in, rc);
+            SQ_CHECK((rc == 0) == cases[i].ok);
+        }
+        if (rc) SQ_CHECK(err.reason != NULL && err.offset <= strlen(cases[i].in));
+        sq_arena_free(&a);
+    }
+}
+
+static sq_json_value *parse(sq_arena *a, const char *s) {
+    sq_json_value *v = NULL;
+    sq_json_error err;
+    if (sq_json_parse(s, strlen(s), a, NULL, &v, &err)) return NULL;
+    return v;
+}
+
+static void test_numbers(void) {
+    sq_arena a;
+    sq_arena_init(&a);
+    sq_json_value *v = parse(&a, "[0,-0,42,-17,9223372036854775807,-9223372036854775808,"
+                                 "9223372036854775808,123456789012345678901234,1.5,-2.25e-3,"
+                                 "0.1,1e22,1e23,2.2250738585072014e-308,5e-324,"
+                                 "0.30000000000000004,1E2,3.141592653589793238]");
+    SQ_CHECK(v && v->type == SQ_JSON_ARRAY && v->u.arr.len == 18);
+    if (!v) goto out;
+    sq_json_value *it = v->u.arr.items;
+    SQ_CHECK(it[0].type == SQ_JSON_INT && it[0].u.i == 0);
+    SQ_CHECK(it[1].type == SQ_JSON_INT && it[1].u.i == 0);
+    SQ_CHECK(it[2].u.i == 42 && it[3].u.i == -17);
+    SQ_CHECK(it[4].type == SQ_JSON_INT && it[4].u.i == INT64_MAX);
+    SQ_CHECK(it[5].type == SQ_JSON_INT && it[5].u.i == INT64_MIN);
+    SQ_CHECK(it[6].type == SQ_JSON_BIGINT && it[6].u.str.len == 19 &&
+             memcmp(it[6].u.str.ptr, "9223372036854775808", 19) == 0);
+    SQ_CHECK(it[7].type == SQ_JSON_BIGINT && it[7].u.str.len == 24);
+    SQ_CHECK(it[8].type == SQ_JSON_FLOAT && it[8].u.f == 1.5);
+    SQ_CHECK(it[9].u.f == -2.25e-3);
+    SQ_CHECK(it[10].u.f == 0.1);
+    SQ_CHECK(it[11].u.f == 1e22);
+    SQ_CHECK(it[12].u.f == 1e23);
+    SQ_CHECK(it[13].u.f == 2.2250738585072014e-308);
+    SQ_CHECK(it[14].u.f == 5e-324);
+    SQ_CHECK(it[15].u.f == 0.30000000000000004);
+    SQ_CHECK(it[16].type == SQ_JSON_FLOAT && it[16].u.f == 100.0);
+    SQ_CHECK(it[17].u.f == 3.141592653589793);
+out:
+    sq_arena_free(&a);
+}
+
+static void test_strings_and_objects(void) {
+    sq_arena a;
+    sq_arena_init(&a);
+    const char *doc = "{\"plain\":\"abc\",\"esc\":\"a\\n\\\"b\\u00e9\\ud83d\\ude00\\/\","
+                      "\"k\":1,\"k\":2,\"nested\":{\"x\":[true,false,null]}}";
+    sq_json_value *v = parse(&a, doc);
+    SQ_CHECK(v && v->type == SQ_JSON_OBJECT && v->u.obj.len == 5);
+    if (!v) goto out;
+    const sq_json_value *plain = sq_json_get(v, "plain", 5);
+    SQ_CHECK(plain && plain->type == SQ_JSON_STRING && plain->u.str.len == 3);
+    /* an unescaped string points into the input */
+    SQ_CHECK(plain && plain->u.str.ptr >= doc && plain->u.str.ptr < doc + strlen(doc));
+    const sq_json_value *esc = sq_json_get(v, "esc", 3);
+    const char want[] = "a\n\"b\xc3\xa9\xf0\x9f\x98\x80/";
+    SQ_CHECK(esc && esc->u.str.len == sizeof want - 1 && memcmp(esc->u.str.ptr, want, sizeof want - 1) == 0);
+    const sq_json_value *k = sq_json_get(v, "k", 1);
+    SQ_CHECK(k && k->u.i == 1); /* first match */
+    SQ_CHECK(v->u.obj.members[3].value.u.i == 2); /* duplicate kept in order */
+    const sq_json_value *n = sq_json_get(v, "nested", 6);
+    const sq_json_value *x = sq_json_get(n, "x", 1);
+    SQ_CHECK(x && x->type == SQ_JSON_ARRAY && x->u.arr.len == 3 && x->u.arr.items[2].type == SQ_JSON_NULL);
+    SQ_CHECK(sq_json_get(v, "missing", 7) == NULL);
+out:
+    sq_arena_free(&a);
+}
+
+static void test_depth_limit(void) {
+    char deep[4001];
+    for (int i = 0; i < 2000; i++) deep[i] = '[';
+    for (int i = 0; i < 2000; i++) deep[2000 + i] = ']';
+    deep[4000] = 0;
+    sq_arena a;
+    sq_arena_init(&a);
+    sq_json_value *v;
+    sq_json_error err;
+    SQ_CHECK_EQ_INT(sq_json_parse(deep, 4000, &a, NULL, &v, &err), SQ_EINVAL);
+    SQ_CHECK(err.offset == 256);
+    /* exactly at the limit is fine */
+    sq_json_parse_options o = {10};
+    SQ_CHECK_EQ_INT(sq_json_parse(deep + 1990, 20, &a, &o, &v, &err), 0);
+    SQ_CHECK_EQ_INT(sq_json_parse(deep + 1989, 22, &a, &o, &v, &err), SQ_EINVAL);
+    sq_arena_free(&a);
+}
+
+static void test_large_array_grows_scratch(void) {
+    sq_buf b;
+    sq_buf_init(&b);
+    sq_buf_append(&b, "[", 1);
+    for (int i = 0; i < 5000; i++) {
+        if (i) sq_buf_append(&b, ",", 1);
+        sq_json_write_int(&b, i);
+    }
+    sq_buf_append(&b, "]", 1);
+    sq_arena a;
+    sq_arena_init(&a);
+    sq_json_value *v;
+    sq_json_error err;
+    SQ_CHECK_EQ_INT(sq_json_parse(b.data, b.len, &a, NULL, &v, &err), 0);
+    SQ_CHECK(v->u.arr.len == 5000 && v->u.arr.items[4999].u.i == 4999);
+    sq_arena_free(&a);
+    sq_buf_free(&b);
+}
+
+int main(void) {
+    SQ_RUN(test_valid_invalid_table);
+    SQ_RUN(test_numbers);
+    SQ_RUN(test_strings_and_objects);
+    SQ_RUN(test_depth_limit);
+    SQ_RUN(test_large_array_grows_scratch);
+    return SQ_TEST_SUMMARY();
+}

@@ -1,0 +1,379 @@
+/* JSON Schema compiler + validator: one line per case (schema, instance,
+ * expected number of errors, expected type of the first error), compile
+ * errors, messages and ctx, recursion, coercion, no allocation when valid. */
+#include "sq_test.h"
+#include "squall/schema.h"
+
+static sq_json_value *parse(sq_arena *a, const char *s) {
+    sq_json_value *v = NULL;
+    sq_json_error err;
+    if (sq_json_parse(s, strlen(s), a, NULL, &v, &err)) {
+        fprintf(stderr, "bad test JSON: %s (%s at %zu)\n", s, err.reason, err.offset);
+        return NULL;
+    }
+    return v;
+}
+
+static void body_loc(sq_loc *loc) {
+    loc->len = 1;
+    loc->items[0].type = SQ_JSON_STRING;
+    loc->items[0].u.str.ptr = "body";
+    loc->items[0].u.str.len = 4;
+}
+
+typedef struct vcase {
+    const char *schema;
+    const char *instance;
+    int errors;
+    const char *first_type; /* NULL: do not check */
+} vcase;
+
+static const vcase cases[] = {
+    /* type */
+    {"{\"type\":\"integer\"}", "3", 0, NULL},
+    {"{\"type\":\"integer\"}", "3.0", 0, NULL},
+    {"{\"type\":\"integer\"}", "3.5", 1, "int_from_float"},
+    {"{\"type\":\"integer\"}", "\"42\"", 0, NULL},
+    {"{\"type\":\"integer\"}", "\"4x\"", 1, "int_parsing"},
+    {"{\"type\":\"integer\"}", "true", 1, "int_type"},
+    {"{\"type\":\"integer\"}", "123456789012345678901234567890", 0, NULL},
+    {"{\"type\":\"number\"}", "\"2.5\"", 0, NULL},
+    {"{\"type\":\"number\"}", "\"abc\"", 1, "float_parsing"},
+    {"{\"type\":\"number\"}", "null", 1, "float_type"},
+    {"{\"type\":\"string\"}", "1", 1, "type_error"},
+    {"{\"type\":\"boolean\"}", "\"yes\"", 0, NULL},
+    {"{\"type\":\"boolean\"}", "\"maybe\"", 1, "bool_parsing"},
+    {"{\"type\":\"boolean\"}", "[]", 1, "bool_type"},
+    {"{\"type\":\"null\"}", "0", 1, "none_required"},
+    {"{\"type\":\"array\"}", "{}", 1, "list_type"},
+    {"{\"type\":\"object\"}", "[]", 1, "dict_type"},
+    {"{\"type\":[\"string\",\"null\"]}", "null", 0, NULL},
+    {"{\"type\":[\"string\",\"null\"]}", "5", 1, "type_error"},
+    {"{\"type\":\"string\",\"nullable\":true}", "null", 0, NULL},
+    /* enum / const */
+    {"{\"enum\":[\"a\",1,null]}", "1.0", 0, NULL},
+    {"{\"enum\":[\"a\",\"b\"]}", "\"c\"", 1, "enum"},
+    {"{\"const\":{\"a\":[1,2]}}", "{\"a\":[1,2]}", 0, NULL},
+    {"{\"const\":{\"a\":[1,2]}}", "{\"a\":[2,1]}", 1, "validation_error"},
+    /* numbers */
+    {"{\"minimum\":1,\"maximum\":10}", "0", 1, "greater_than_equal"},
+    {"{\"minimum\":1,\"maximum\":10}", "11", 1, "less_than_equal"},
+    {"{\"exclusiveMinimum\":0}", "0", 1, "greater_than"},
+    {"{\"exclusiveMaximum\":1.5}", "1.5", 1, "less_than"},
+    {"{\"minimum\":0,\"exclusiveMinimum\":true}", "0", 1, "greater_than"},
+    {"{\"multipleOf\":0.1}", "0.3", 0, NULL},
+    {"{\"multipleOf\":0.01}", "19.99", 0, NULL},
+    {"{\"multipleOf\":5}", "17", 1, "multiple_of"},
+    {"{\"multipleOf\":2}", "9007199254740993", 1, "multiple_of"},
+    {"{\"minimum\":5}", "\"x\"", 0, NULL},
+    /* strings */
+    {"{\"minLength\":2}", "\"\xc3\xa9\"", 1, "string_too_short"},
+    {"{\"maxLength\":1}", "\"\xc3\xa9\"", 0, NULL},
+    {"{\"maxLength\":2}", "\"\xf0\x9f\x98\x80\xf0\x9f\x98\x80\xf0\x9f\x98\x80\"", 1, "string_too_long"},
+    {"{\"pattern\":\"b+\"}", "\"abbc\"", 0, NULL},
+    {"{\"pattern\":\"^b+$\"}", "\"abbc\"", 1, "string_pattern_mismatch"},
+    {"{\"pattern\":\"^\\\\p{L}+$\"}", "\"caf\xc3\xa9\"", 0, NULL},
+    {"{\"format\":\"email\"}", "\"a.b@example.com\"", 0, NULL},
+    {"{\"format\":\"email\"}", "\"nope\"", 1, "string_pattern_mismatch"},
+    {"{\"format\":\"uuid\"}", "\"c892496f-b1fd-4b91-bdb8-b46f92df1716\"", 0, NULL},
+    {"{\"format\":\"uuid\"}", "\"c892496f-b1fd-4b91-bdb8-b46f92df171\"", 1, "uuid_parsing"},
+    {"{\"format\":\"date\"}", "\"2024-02-29\"", 0, NULL},
+    {"{\"format\":\"date\"}", "\"2023-02-29\"", 1, "date_parsing"},
+    {"{\"format\":\"date-time\"}", "\"2024-03-15T10:30:00Z\"", 0, NULL},
+    {"{\"format\":\"date-time\"}", "\"2024-03-15T10:30:00.123+05:30\"", 0, NULL},
+    {"{\"format\":\"date-time\"}", "\"2024-03-15 10:30\"", 0, NULL},
+    {"{\"format\":\"date-time\"}", "\"2024-03-15T25:00:00\"", 1, "datetime_parsing"},
+    {"{\"format\":\"time\"}", "\"10:30:00\"", 0, NULL},
+    {"{\"format\":\"duration\"}", "\"P1DT2H\"", 0, NULL},
+    {"{\"format\":\"duration\"}", "\"P\"", 1, "time_delta_parsing"},
+    {"{\"format\":\"uri\"}", "\"https://example.com/a?b=c#d\"", 0, NULL},
+    {"{\"format\":\"uri\"}", "\"not a uri\"", 1, "url_parsing"},
+    {"{\"format\":\"ipv4\"}", "\"192.168.0.1\"", 0, NULL},
+    {"{\"format\":\"ipv4\"}", "\"999.1.1.1\"", 1, "ip_v4_address"},
+    {"{\"format\":\"ipv4\"}", "\"01.1.1.1\"", 1, "ip_v4_address"},
+    {"{\"format\":\"ipv6\"}", "\"::1\"", 0, NULL},
+    {"{\"format\":\"ipv6\"}", "\"1:::2\"", 1, "ip_v6_address"},
+    {"{\"format\":\"hostname\"}", "\"api.example.com\"", 0, NULL},
+    {"{\"format\":\"hostname\"}", "\"-bad-.com\"", 1, "validation_error"},
+    {"{\"format\":\"binary\"}", "\"anything\"", 0, NULL},
+    /* arrays */
+    {"{\"items\":{\"type\":\"integer\"},\"minItems\":1,\"maxItems\":3}", "[1,2,3]", 0, NULL},
+    {"{\"items\":{\"type\":\"integer\"},\"minItems\":1,\"maxItems\":3}", "[]", 1, "too_short"},
+    {"{\"items\":{\"type\":\"integer\"},\"minItems\":1,\"maxItems\":3}", "[1,2,3,4]", 1, "too_long"},
+    {"{\"items\":{\"type\":\"integer\"}}", "[1,\"x\",\"y\"]", 2, "int_parsing"},
+    {"{\"prefixItems\":[{\"type\":\"string\"},{\"type\":\"integer\"}],\"items\":false}", "[\"a\",1]", 0, NULL},
+    {"{\"prefixItems\":[{\"type\":\"string\"},{\"type\":\"integer\"}],\"items\":false}", "[\"a\",1,2]", 1, "validation_error"},
+    {"{\"items\":[{\"type\":\"string\"}],\"additionalItems\":false}", "[\"a\",2]", 1, "validation_error"},
+    {"{\"uniqueItems\":true}", "[1,2,{\"a\":1}]", 0, NULL},
+    {"{\"uniqueItems\":true}", "[1,2,1.0]", 1, "validation_error"},
+    {"{\"uniqueItems\":true}", "[{\"a\":1,\"b\":2},{\"b\":2,\"a\":1}]", 1, "validation_error"},
+    {"{\"contains\":{\"type\":\"string\"}}", "[1,\"a\"]", 0, NULL},
+    {"{\"contains\":{\"type\":\"string\"}}", "[1,2]", 1, "validation_error"},
+    {"{\"contains\":{\"type\":\"string\"},\"minContains\":2}", "[1,\"a\"]", 1, "validation_error"},
+    {"{\"contains\":{\"type\":\"string\"},\"maxContains\":1}", "[\"b\",\"a\"]", 1, "validation_error"},
+    /* objects */
+    {"{\"properties\":{\"a\":{\"type\":\"integer\"}},\"required\":[\"a\",\"b\"]}", "{\"a\":1}", 1, "missing"},
+    {"{\"properties\":{\"a\":{\"type\":\"integer\"}},\"additionalProperties\":false}", "{\"a\":1,\"b\":2,\"c\":3}", 2,
+     "validation_error"},
+    {"{\"additionalProperties\":{\"type\":\"string\"}}", "{\"a\":\"x\",\"b\":2}", 1, "type_error"},
+    {"{\"patternProperties\":{\"^x-\":{\"type\":\"integer\"}},\"additionalProperties\":false}", "{\"x-a\":1}", 0, NULL},
+    {"{\"patternProperties\":{\"^x-\":{\"type\":\"integer\"}},\"additionalProperties\":false}", "{\"y\":1}", 1,
+     "validation_error"},
+    {"{\"propertyNames\":{\"maxLength\":2}}", "{\"abc\":1}", 1, "string_too_long"},
+    {"{\"minProperties\":1}", "{}", 1, "validation_error"},
+    {"{\"maxProperties\":1}", "{\"a\":1,\"b\":2}", 1, "validation_error"},
+    {"{\"dependentRequired\":{\"a\":[\"b\"]}}", "{\"a\":1}", 1, "validation_error"},
+    {"{\"dependentRequired\":{\"a\":[\"b\"]}}", "{\"c\":1}", 0, NULL},
+    {"{\"dependencies\":{\"a\":{\"required\":[\"c\"]}}}", "{\"a\":1}", 1, "missing"},
+    {"{\"dependentSchemas\":{\"a\":{\"required\":[\"c\"]}}}", "{\"a\":1,\"c\":2}", 0, NULL},
+    /* combinators */
+    {"{\"allOf\":[{\"minimum\":1},{\"maximum\":2}]}", "3", 1, "less_than_equal"},
+    {"{\"anyOf\":[{\"type\":\"integer\"},{\"type\":\"null\"}]}", "\"x\"", 1, "int_parsing"},
+    {"{\"anyOf\":[{\"type\":\"integer\"},{\"type\":\"null\"}]}", "null", 0, NULL},
+    {"{\"anyOf\":[{\"type\":\"integer\"},{\"type\":\"string\"}]}", "[]", 1, "validation_error"},
+    {"{\"oneOf\":[{\"type\":\"integer\"},{\"type\":\"number\"}]}", "1", 1, "validation_error"},
+    {"{\"oneOf\":[{\"type\":\"integer\"},{\"type\":\"number\"}]}", "1.5", 0, NULL},
+    {"{\"not\":{\"type\":\"string\"}}", "\"a\"", 1, "validation_error"},
+    {"{\"not\":{\"type\":\"string\"}}", "1", 0, NULL},
+    {"{\"if\":{\"properties\":{\"k\":{\"const\":\"a\"}}},\"then\":{\"required\":[\"x\"]},\"else\":{\"required\":[\"y\"]}}",
+     "{\"k\":\"a\"}", 1, "missing"},
+    {"{\"if\":{\"properties\":{\"k\":{\"const\":\"a\"}}},\"then\":{\"required\":[\"x\"]},\"else\":{\"required\":[\"y\"]}}",
+     "{\"k\":\"b\",\"y\":1}", 0, NULL},
+    {"true", "{\"anything\":1}", 0, NULL},
+    {"false", "1", 1, "validation_error"},
+    /* refs */
+    {"{\"$defs\":{\"P\":{\"type\":\"integer\",\"minimum\":0}},\"properties\":{\"a\":{\"$ref\":\"#/$defs/P\"}}}",
+     "{\"a\":-1}", 1, "greater_than_equal"},
+    {"{\"definitions\":{\"a/b\":{\"type\":\"string\"}},\"items\":{\"$ref\":\"#/definitions/a~1b\"}}", "[\"x\",1]", 1,
+     "type_error"},
+    {"{\"type\":\"object\",\"properties\":{\"next\":{\"$ref\":\"#\"},\"v\":{\"type\":\"integer\"}}}",
+     "{\"v\":1,\"next\":{\"v\":2,\"next\":{\"v\":\"x\"}}}", 1, "int_parsing"},
+    /* annotations */
+    {"{\"title\":\"T\",\"description\":\"d\",\"examples\":[1],\"default\":1,\"deprecated\":false,\"readOnly\":true,"
+     "\"writeOnly\":false,\"$comment\":\"c\",\"$schema\":\"x\",\"$id\":\"y\",\"contentEncoding\":\"base64\","
+     "\"contentMediaType\":\"text/plain\",\"x-extra\":1,\"example\":2}",
+     "1", 0, NULL},
+};
+
+static void test_case_table(void) {
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        sq_arena a;
+        sq_arena_init(&a);
+        sq_json_value *sd = parse(&a, cases[i].schema);
+        sq_json_value *inst = parse(&a, cases[i].instance);
+        char err[200];
+        sq_schema *s = sd ? sq_schema_compile(sd, err, sizeof err) : NULL;
+        if (!s) {
+            fprintf(stderr, "case %zu: compile failed: %s\n", i, sd ? err : "bad JSON");
+            SQ_CHECK(s != NULL);
+            sq_arena_free(&a);
+            continue;
+        }
+        sq_loc loc;
+        body_loc(&loc);
+        sq_error_list el;
+        sq_error_list_init(&el, &a);
+        int n = sq_schema_validate(s, inst, &loc, &el);
+        int bad = n != cases[i].errors ||
+                  (cases[i].first_type && (n < 1 || strcmp(el.items[0].type, cases[i].first_type) != 0));
+        if (bad) {
+            fprintf(stderr, "case %zu: %s on %s: %d errors (want %d), first %s (want %s)\n", i, cases[i].schema,
+                    cases[i].instance, n, cases[i].errors, n > 0 ? el.items[0].type : "-",
+                    cases[i].first_type ? cases[i].first_type : "-");
+            SQ_CHECK(!bad);
+        }
+        SQ_CHECK_EQ_INT(loc.len, 1); /* the prefix is restored */
+        sq_schema_free(s);
+        sq_arena_free(&a);
+    }
+}
+
+static void test_compile_errors(void) {
+    static const char *const bad[] = {
+        "{\"type\":\"strin\"}",      "{\"minLenght\":3}",          "{\"pattern\":\"(\"}",
+        "{\"$ref\":\"#/nope\"}",      "{\"$ref\":\"other.json#/a\"}", "{\"minimum\":\"1\"}",
+        "{\"required\":\"a\"}",       "{\"properties\":[]}",        "{\"multipleOf\":0}",
+        "{\"items\":1}",              "3",                          "{\"unevaluatedProperties\":false}",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        sq_arena a;
+        sq_arena_init(&a);
+        sq_json_value *sd = parse(&a, bad[i]);
+        char err[200];
+        err[0] = 0;
+        sq_schema *s = sq_schema_compile(sd, err, sizeof err);
+        if (s) fprintf(stderr, "compiled but should not: %s\n", bad[i]);
+        SQ_CHECK(s == NULL);
+        SQ_CHECK(err[0] != 0);
+        sq_schema_free(s);
+        sq_arena_free(&a);
+    }
+    /* the unknown keyword is named */
+    sq_arena a;
+    sq_arena_init(&a);
+    char err[200];
+    SQ_CHECK(sq_schema_compile(parse(&a, "{\"properties\":{\"a\":{\"maxLenght\":1}}}"), err, sizeof err) == NULL);
+    SQ_CHECK(strstr(err, "maxLenght") != NULL);
+    sq_arena_free(&a);
+}
+
+static int json_is(const sq_json_value *v, const char *want) {
+    sq_buf b;
+    sq_buf_init(&b);
+    sq_json_write_value(&b, v);
+    int ok = b.len == strlen(want) && memcmp(b.data, want, b.len) == 0;
+    if (!ok) fprintf(stderr, "got %.*s want %s\n", (int)b.len, b.data, want);
+    sq_buf_free(&b);
+    return ok;
+}
+
+static void test_messages_and_order(void) {
+    sq_arena a;
+    sq_arena_init(&a);
+    const char *schema = "{\"type\":\"object\",\"required\":[\"name\",\"age\",\"tags\",\"kind\"],"
+                         "\"properties\":{\"name\":{\"type\":\"string\",\"minLength\":1},"
+                         "\"age\":{\"type\":\"integer\",\"minimum\":18},"
+                         "\"tags\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}},"
+                         "\"kind\":{\"enum\":[\"a\",\"b\",\"c\"]},\"ratio\":{\"exclusiveMaximum\":0.5}}}";
+    const char *inst = "{\"name\":\"\",\"age\":15,\"tags\":[\"x\",7],\"kind\":\"d\",\"ratio\":0.5}";
+    char err[200];
+    sq_schema *s = sq_schema_compile(parse(&a, schema), err, sizeof err);
+    SQ_CHECK(s != NULL);
+    if (!s) goto out;
+    sq_loc loc;
+    body_loc(&loc);
+    sq_error_list el;
+    sq_error_list_init(&el, &a);
+    SQ_CHECK_EQ_INT(sq_schema_validate(s, parse(&a, inst), &loc, &el), 5);
+    if (el.len != 5) goto out2;
+    /* sorted by location: age, kind, name, ratio, tags.1 */
+    SQ_CHECK(json_is(el.items[0].loc, "[\"body\",\"age\"]"));
+    SQ_CHECK(strcmp(el.items[0].msg, "Input should be greater than or equal to 18") == 0);
+    SQ_CHECK(json_is(el.items[0].ctx, "{\"ge\":18}"));
+    SQ_CHECK(json_is(el.items[0].input, "15"));
+    SQ_CHECK(strcmp(el.items[1].msg, "Input should be 'a', 'b' or 'c'") == 0);
+    SQ_CHECK(json_is(el.items[1].ctx, "{\"expected\":\"'a', 'b' or 'c'\"}"));
+    SQ_CHECK(strcmp(el.items[2].msg, "String should have at least 1 character") == 0);
+    SQ_CHECK(json_is(el.items[2].ctx, "{\"min_length\":1}"));
+    SQ_CHECK(strcmp(el.items[3].msg, "Input should be less than 0.5") == 0);
+    SQ_CHECK(json_is(el.items[4].loc, "[\"body\",\"tags\",\"1\"]"));
+    SQ_CHECK(el.items[4].ctx == NULL);
+out2:
+    sq_schema_free(s);
+out:
+    sq_arena_free(&a);
+}
+
+static void test_valid_allocates_nothing(void) {
+    sq_arena doc_arena, err_arena;
+    sq_arena_init(&doc_arena);
+    sq_arena_init(&err_arena);
+    const char *schema = "{\"type\":\"object\",\"required\":[\"sku\",\"n\"],\"properties\":{"
+                         "\"sku\":{\"type\":\"string\",\"pattern\":\"^SKU-\\\\d{4}$\"},"
+                         "\"mail\":{\"type\":\"string\",\"format\":\"email\"},"
+                         "\"n\":{\"type\":\"integer\",\"minimum\":1},"
+                         "\"o\":{\"anyOf\":[{\"type\":\"string\"},{\"type\":\"null\"}]},"
+                         "\"u\":{\"type\":\"array\",\"uniqueItems\":true}}}";
+    char err[200];
+    sq_schema *s = sq_schema_compile(parse(&doc_arena, schema), err, sizeof err);
+    SQ_CHECK(s != NULL);
+    if (s) {
+        sq_json_value *inst = parse(&doc_arena, "{\"sku\":\"SKU-1234\",\"mail\":\"a@b.co\",\"n\":3,\"o\":null,\"u\":[1,2]}");
+        sq_loc loc;
+        body_loc(&loc);
+        sq_error_list el;
+        sq_error_list_init(&el, &err_arena);
+        SQ_CHECK_EQ_INT(sq_schema_validate(s, inst, &loc, &el), 0);
+        SQ_CHECK_EQ_INT(err_arena._inline_used, 0);
+        SQ_CHECK(err_arena._head == NULL);
+        sq_schema_free(s);
+    }
+    sq_arena_free(&doc_arena);
+    sq_arena_free(&err_arena);
+}
+
+static void test_coerce(void) {
+    sq_arena a;
+    sq_arena_init(&a);
+    char err[200];
+    sq_schema *s = sq_schema_compile(
+        parse(&a, "{\"properties\":{\"n\":{\"type\":\"integer\"},\"f\":{\"type\":\"number\"},\"b\":{\"type\":\"boolean\"},"
+                  "\"o\":{\"anyOf\":[{\"type\":\"integer\"},{\"type\":\"null\"}]}}}"),
+        err, sizeof err);
+    SQ_CHECK(s != NULL);
+    if (s) {
+        sq_json_value *inst = parse(&a, "{\"n\":\" 42 \",\"f\":\"2.5\",\"b\":\"off\",\"o\":\"7\"}");
+        sq_loc loc;
+        body_loc(&loc);
+        sq_error_list el;
+        sq_error_list_init(&el, &a);
+        SQ_CHECK_EQ_INT(sq_schema_validate(s, inst, &loc, &el), 0);
+        SQ_CHECK(json_is(inst, "{\"n\":\" 42 \",\"f\":\"2.5\",\"b\":\"off\",\"o\":\"7\"}")); /* untouched */
+        SQ_CHECK_EQ_INT(sq_schema_validate_coerce(s, inst, &loc, &el), 0);
+        SQ_CHECK(json_is(inst, "{\"n\":42,\"f\":2.5,\"b\":false,\"o\":7}"));
+        sq_schema_free(s);
+    }
+    sq_arena_free(&a);
+}
+
+static void test_recursion_guard(void) {
+    sq_arena a;
+    sq_arena_init(&a);
+    char err[200];
+    /* a schema that refers to itself without consuming the instance */
+    sq_schema *s = sq_schema_compile(parse(&a, "{\"$defs\":{\"x\":{\"$ref\":\"#/$defs/x\"}},\"$ref\":\"#/$defs/x\"}"), err,
+                                     sizeof err);
+    SQ_CHECK(s != NULL);
+    if (s) {
+        sq_loc loc;
+        body_loc(&loc);
+        sq_error_list el;
+        sq_error_list_init(&el, &a);
+        SQ_CHECK_EQ_INT(sq_schema_validate(s, parse(&a, "1"), &loc, &el), 1);
+        SQ_CHECK(el.len == 1 && strcmp(el.items[0].type, "recursion_loop") == 0);
+        sq_schema_free(s);
+    }
+    sq_arena_free(&a);
+}
+
+static void test_deep_location(void) {
+    /* deeper than the 64-item loc: no overflow, prefix restored */
+    char schema[64 * 40 + 100], inst[100 * 8 + 10];
+    size_t o = 0;
+    for (int i = 0; i < 70; i++) o += (size_t)sprintf(schema + o, "{\"items\":");
+    o += (size_t)sprintf(schema + o, "{\"type\":\"string\"}");
+    for (int i = 0; i < 70; i++) schema[o++] = '}';
+    schema[o] = 0;
+    o = 0;
+    for (int i = 0; i < 70; i++) inst[o++] = '[';
+    inst[o++] = '1';
+    for (int i = 0; i < 70; i++) inst[o++] = ']';
+    inst[o] = 0;
+    sq_arena a;
+    sq_arena_init(&a);
+    char err[200];
+    sq_schema *s = sq_schema_compile(parse(&a, schema), err, sizeof err);
+    SQ_CHECK(s != NULL);
+    if (s) {
+        sq_loc loc;
+        body_loc(&loc);
+        sq_error_list el;
+        sq_error_list_init(&el, &a);
+        SQ_CHECK_EQ_INT(sq_schema_validate(s, parse(&a, inst), &loc, &el), 1);
+        SQ_CHECK_EQ_INT(loc.len, 1);
+        SQ_CHECK(el.len == 1 && el.items[0].loc->u.arr.len == 64);
+        sq_schema_free(s);
+    }
+    sq_arena_free(&a);
+}
+
+int main(void) {
+    SQ_RUN(test_case_table);
+    SQ_RUN(test_compile_errors);
+    SQ_RUN(test_messages_and_order);
+    SQ_RUN(test_valid_allocates_nothing);
+    SQ_RUN(test_coerce);
+    SQ_RUN(test_recursion_guard);
+    SQ_RUN(test_deep_location);
+    return SQ_TEST_SUMMARY();
+}

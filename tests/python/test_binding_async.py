@@ -1,0 +1,278 @@
+"""Async endpoints driven from C (issue 3 point 4): eager first step, a real
+current Task, timeouts, cancellation on disconnect, per-request contextvars,
+gather, anyio and an async HTTP client inside handlers."""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import socket
+import sys
+import threading
+import time
+
+import pytest
+
+from test_binding_support import Route, TeapotError, Worker, get, needs_ext, param, spec
+
+pytestmark = needs_ext
+
+
+def test_first_step_runs_inside_dispatch_as_the_current_task():
+    seen = {}
+
+    async def no_await():
+        task = asyncio.current_task()
+        seen["task"] = task
+        seen["loop_thread"] = threading.get_ident()
+        seen["running"] = asyncio.get_running_loop()
+        return {"name": type(task).__name__ if task else None}
+
+    with Worker([Route("GET", "/", no_await, is_async=True)]) as w:
+        r = get(w.port, "/")
+        assert r.status == 200
+        assert r.json() == {"name": "Task"}
+    assert isinstance(seen["task"], asyncio.Task)
+    # A coroutine that never suspends finished within its first step.
+    assert seen["task"].done()
+
+
+def test_no_suspend_handler_answers_without_a_loop_turn():
+    """Between on_request and the answer no other callback may run: a
+    call_soon scheduled by the handler has not run when the reply is built."""
+    order = []
+
+    async def handler():
+        loop = asyncio.get_running_loop()
+        loop.call_soon(order.append, "later")
+        order.append("handler")
+        return "ok"
+
+    async def check():
+        return list(order)
+
+    with Worker([Route("GET", "/", handler, is_async=True),
+                 Route("GET", "/order", check, is_async=True)]) as w:
+        assert get(w.port, "/").json() == "ok"
+        assert get(w.port, "/order").json() == ["handler", "later"]
+
+
+def test_suspending_handlers_and_results():
+    async def slow(n):
+        await asyncio.sleep(0.02)
+        return {"n": n, "task": asyncio.current_task() is not None}
+
+    s = spec(param("n", "path", {"type": "integer"}))
+    with Worker([Route("GET", "/slow/{n:int}", slow, spec=s, kwnames=("n",), is_async=True)]) as w:
+        assert get(w.port, "/slow/3").json() == {"n": 3, "task": True}
+
+
+def test_timeout_inside_handler():
+    async def timed():
+        try:
+            async with asyncio.timeout(0.05):
+                await asyncio.sleep(5)
+        except TimeoutError:
+            return "timed out"
+        return "not reached"
+
+    async def timed_out_unhandled():
+        async with asyncio.timeout(0.01):
+            await asyncio.sleep(5)
+
+    async def wait_for():
+        try:
+            await asyncio.wait_for(asyncio.sleep(5), 0.02)
+        except TimeoutError:
+            return "wait_for timed out"
+
+    routes = [Route("GET", "/t", timed, is_async=True),
+              Route("GET", "/u", timed_out_unhandled, is_async=True),
+              Route("GET", "/w", wait_for, is_async=True)]
+    with Worker(routes) as w:
+        t0 = time.monotonic()
+        assert get(w.port, "/t").json() == "timed out"
+        assert time.monotonic() - t0 < 2
+        assert get(w.port, "/u").status == 500
+        assert get(w.port, "/w").json() == "wait_for timed out"
+
+
+def test_contextvars_isolated_per_request_under_concurrency():
+    var: contextvars.ContextVar[int] = contextvars.ContextVar("req_id", default=-1)
+
+    async def handler(i):
+        assert var.get() == -1  # nothing leaks in from other requests
+        var.set(i)
+        await asyncio.sleep(0.01 * (i % 5))
+        await asyncio.sleep(0)
+        return {"i": i, "seen": var.get()}
+
+    s = spec(param("i", "path", {"type": "integer"}))
+    with Worker([Route("GET", "/v/{i:int}", handler, spec=s, kwnames=("i",), is_async=True)]) as w:
+        out = {}
+
+        def client(i):
+            out[i] = get(w.port, f"/v/{i}").json()
+
+        threads = [threading.Thread(target=client, args=(i,)) for i in range(30)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert len(out) == 30
+    for i, body in out.items():
+        assert body == {"i": i, "seen": i}
+
+
+def test_gather_and_child_tasks():
+    async def child(x):
+        await asyncio.sleep(0.01)
+        return x * 2
+
+    async def handler():
+        parent = asyncio.current_task()
+        results = await asyncio.gather(child(1), child(2), child(3))
+        task = asyncio.create_task(child(10))
+        done = await task
+        return {"results": results, "done": done, "same": asyncio.current_task() is parent}
+
+    with Worker([Route("GET", "/", handler, is_async=True)]) as w:
+        assert get(w.port, "/").json() == {"results": [2, 4, 6], "done": 20, "same": True}
+
+
+def test_exceptions_in_async_handlers():
+    async def early():
+        raise TeapotError("before await")
+
+    async def late():
+        await asyncio.sleep(0.01)
+        raise TeapotError("after await")
+
+    async def crash():
+        await asyncio.sleep(0)
+        raise KeyError("secret-xyz")
+
+    def not_a_coroutine():
+        return "declared async but is not"
+
+    routes = [Route("GET", "/early", early, is_async=True), Route("GET", "/late", late, is_async=True),
+              Route("GET", "/crash", crash, is_async=True),
+              Route("GET", "/nc", not_a_coroutine, is_async=True)]
+    with Worker(routes) as w:
+        assert get(w.port, "/early").json()["detail"] == "before await"
+        assert get(w.port, "/late").json()["detail"] == "after await"
+        r = get(w.port, "/crash")
+        assert r.status == 500 and b"secret-xyz" not in r.body
+        assert get(w.port, "/nc").status == 500
+
+
+def test_client_disconnect_cancels_a_suspended_handler():
+    started = threading.Event()
+    cancelled = threading.Event()
+
+    async def forever():
+        started.set()
+        try:
+            await asyncio.sleep(30)
+        except asyncio.CancelledError:
+            cancelled.set()
+            raise
+        return "never"
+
+    async def ok():
+        return "ok"
+
+    routes = [Route("GET", "/forever", forever, is_async=True), Route("GET", "/ok", ok, is_async=True)]
+    with Worker(routes) as w:
+        sock = socket.create_connection(("127.0.0.1", w.port))
+        sock.sendall(b"GET /forever HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert started.wait(5)
+        sock.close()
+        assert cancelled.wait(5), "handler was not cancelled when the client left"
+        # The worker keeps serving after the cancellation.
+        assert get(w.port, "/ok").json() == "ok"
+
+
+def test_anyio_inside_handlers():
+    anyio = pytest.importorskip("anyio")
+
+    async def handler():
+        results = []
+
+        async def work(n):
+            await anyio.sleep(0.01)
+            results.append(n)
+
+        async with anyio.create_task_group() as tg:
+            for n in range(3):
+                tg.start_soon(work, n)
+        with anyio.move_on_after(0.01) as scope:
+            await anyio.sleep(1)
+        return {"results": sorted(results), "cancelled": scope.cancelled_caught}
+
+    with Worker([Route("GET", "/", handler, is_async=True)]) as w:
+        assert get(w.port, "/").json() == {"results": [0, 1, 2], "cancelled": True}
+
+
+def test_async_http_client_calling_another_local_server():
+    httpx = pytest.importorskip("httpx")
+
+    async def upstream():
+        await asyncio.sleep(0)
+        return {"from": "upstream"}
+
+    with Worker([Route("GET", "/up", upstream, is_async=True)]) as up:
+        up_port = up.port
+
+        async def proxy():
+            async with httpx.AsyncClient() as client:
+                r = await client.get(f"http://127.0.0.1:{up_port}/up")
+            return {"status": r.status_code, "json": r.json()}
+
+        with Worker([Route("GET", "/proxy", proxy, is_async=True)]) as w:
+            assert get(w.port, "/proxy").json() == {"status": 200, "json": {"from": "upstream"}}
+
+
+@pytest.mark.skipif(sys.version_info >= (3, 12), reason="3.11 eager-start loop only")
+def test_eager_loop_makes_only_the_task_step_eager():
+    from squall._worker import EagerStartLoop
+
+    loop = EagerStartLoop()
+    try:
+        order = []
+
+        async def coro():
+            order.append("step")
+            asyncio.get_running_loop().call_soon(order.append, "scheduled")
+            await asyncio.sleep(0)
+            order.append("resumed")
+
+        tasks = []
+
+        def create():  # a plain callback, like the server's reader
+            loop._squall_eager = True
+            tasks.append(asyncio.Task(coro(), loop=loop))
+            loop._squall_eager = False
+            order.append("after-create")
+
+        async def main():
+            loop.call_soon(create)
+            while not tasks:
+                await asyncio.sleep(0)
+            await tasks[0]
+
+        async def nested():
+            # Inside a running Task the flag falls back to normal scheduling.
+            loop._squall_eager = True
+            task = asyncio.Task(coro(), loop=loop)
+            loop._squall_eager = False
+            order.append("nested-created")
+            await task
+
+        loop.run_until_complete(main())
+        assert order == ["step", "after-create", "scheduled", "resumed"]
+        order.clear()
+        loop.run_until_complete(nested())
+        assert order == ["nested-created", "step", "scheduled", "resumed"]
+    finally:
+        loop.close()

@@ -1,0 +1,116 @@
+"""The standalone squall-server binary (embedded Python) serving a file's app
+(issue 3 point 9)."""
+
+from __future__ import annotations
+
+import os
+import re
+import selectors
+import shutil
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import pytest
+
+from test_binding_support import get, needs_ext
+
+pytestmark = needs_ext
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+
+
+def _binary() -> str:
+    local = os.path.join(ROOT, "build", f"embed-{sys.implementation.cache_tag}", "squall-server")
+    if os.access(local, os.X_OK):
+        return local
+    found = shutil.which("squall-server")
+    if found is None:
+        pytest.skip("squall-server is not built (python3 setup.py build_ext --inplace)")
+    return found
+
+
+APP = textwrap.dedent(
+    """
+    import sys
+    from squall import Squall
+
+    app = Squall()
+    other = Squall()
+
+    @app.get("/hello")
+    async def hello():
+        return {"message": "Hello, World!", "embedded": not sys.executable.endswith("python3")}
+
+    @other.get("/hello")
+    def hello_other():
+        return {"message": "other app"}
+    """
+)
+
+
+def _start(tmp_path, *args: str) -> tuple[subprocess.Popen[str], int]:
+    (tmp_path / "web_app.py").write_text(APP)
+    env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "python"))
+    proc = subprocess.Popen(
+        [_binary(), str(tmp_path / "web_app.py"), "--port", "0", *args],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=tmp_path,
+    )
+    sel = selectors.DefaultSelector()
+    sel.register(proc.stdout, selectors.EVENT_READ)
+    deadline = time.monotonic() + 15
+    output = ""
+    while time.monotonic() < deadline:
+        if not sel.select(timeout=0.5):
+            if proc.poll() is not None:
+                break
+            continue
+        line = proc.stdout.readline()
+        if not line:
+            break
+        output += line
+        m = re.search(r"http://127\.0\.0\.1:(\d+)", line)
+        if m:
+            return proc, int(m.group(1))
+    proc.kill()
+    proc.wait()
+    raise AssertionError(f"squall-server did not start:\n{output}")
+
+
+def _stop(proc: subprocess.Popen[str]) -> int:
+    proc.send_signal(signal.SIGTERM)
+    try:
+        return proc.wait(15)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+
+
+def test_squall_server_serves_the_files_app(tmp_path):
+    proc, port = _start(tmp_path)
+    try:
+        r = get(port, "/hello")
+        assert r.status == 200
+        assert r.json() == {"message": "Hello, World!", "embedded": True}
+        assert get(port, "/nope").status == 404
+    finally:
+        assert _stop(proc) == 0
+
+
+def test_squall_server_app_option(tmp_path):
+    proc, port = _start(tmp_path, "--app", "other")
+    try:
+        assert get(port, "/hello").json() == {"message": "other app"}
+    finally:
+        assert _stop(proc) == 0
+
+
+def test_squall_server_usage_errors(tmp_path):
+    binary = _binary()
+    r = subprocess.run([binary], capture_output=True, text=True, timeout=30)
+    assert r.returncode == 2 and "usage" in r.stderr
+    r = subprocess.run([binary, str(tmp_path / "missing.py")], capture_output=True, text=True,
+                       timeout=30)
+    assert r.returncode == 2 and "not a Python file" in r.stderr

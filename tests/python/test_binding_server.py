@@ -1,0 +1,328 @@
+"""_squall.Server end to end over sockets: kwargs from validated values,
+responses, errors (issue 3 points 1, 6, 7 as far as the binding goes)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import socket
+import threading
+
+import pytest
+
+from test_binding_support import (
+    FakeRequest,
+    Resp,
+    Route,
+    TeapotError,
+    Worker,
+    _squall,
+    get,
+    needs_ext,
+    param,
+    request,
+    spec,
+)
+
+pytestmark = needs_ext
+
+
+def test_plain_return_is_json_with_route_status():
+    def hello():
+        return {"message": "Hello, World!", "n": [1, 2.5, None]}
+
+    def created():
+        return "made"
+
+    with Worker([Route("GET", "/", hello, inline=True),
+                 Route("POST", "/c", created, inline=True, status_code=201)]) as w:
+        r = get(w.port, "/")
+        assert r.status == 200
+        assert r.headers["content-type"] == "application/json"
+        assert r.json() == {"message": "Hello, World!", "n": [1, 2.5, None]}
+        r = request(w.port, "POST", "/c")
+        assert (r.status, r.json()) == (201, "made")
+
+
+def test_kwargs_from_validated_values_with_defaults_and_converters():
+    seen = []
+
+    def item(item_id, q="default-q", limit=10, x_token=None):
+        seen.append((item_id, q, limit, x_token))
+        return {"item_id": item_id, "q": q, "limit": limit, "x_token": x_token}
+
+    s = spec(
+        param("item_id", "path", {"type": "integer"}),
+        param("q", "query", {"type": "string"}, required=False),
+        param("limit", "query", {"type": "integer"}, required=False),
+        param("x_token", "header", {"type": "string"}, required=False, key="x-token"),
+    )
+    route = Route("GET", "/items/{item_id:int}", item, spec=s,
+                  kwnames=("item_id", "q", "limit", "x_token"),
+                  converters=(None, str.upper, lambda v: v * 2, None), inline=True)
+    with Worker([route]) as w:
+        r = get(w.port, "/items/42?q=hello&limit=7", headers={"X-Token": "tok"})
+        assert r.status == 200, r.body
+        assert r.json() == {"item_id": 42, "q": "HELLO", "limit": 14, "x_token": "tok"}
+        # Absent optional parameters are omitted: the Python defaults apply.
+        r = get(w.port, "/items/5")
+        assert r.json() == {"item_id": 5, "q": "default-q", "limit": 10, "x_token": None}
+        # Invalid input never reaches the endpoint: the core answers 422.
+        before = len(seen)
+        r = get(w.port, "/items/5?limit=notanint")
+        assert r.status == 422
+        assert len(seen) == before
+    assert seen[0] == (42, "HELLO", 14, "tok")
+    assert isinstance(seen[0][0], int)
+
+
+@dataclasses.dataclass
+class Order:
+    sku: str
+    qty: int
+
+
+def test_body_kwarg_with_converter_and_request_kwarg():
+    captured = {}
+
+    def create(order, request):
+        captured["order"] = order
+        captured["request"] = request
+        return {"sku": order.sku, "qty": order.qty}
+
+    s = spec(body={"media": "json", "required": True,
+                   "schema": {"type": "object", "properties": {"sku": {"type": "string"},
+                                                               "qty": {"type": "integer"}},
+                              "required": ["sku", "qty"]}})
+    route = Route("POST", "/orders/{shop}", create, spec=s, body_kwarg="order",
+                  body_converter=lambda d: Order(**d), request_kwarg="request", inline=True,
+                  status_code=201)
+    with Worker([route]) as w:
+        body = json.dumps({"sku": "ü-1", "qty": 3}).encode()
+        r = request(w.port, "POST", "/orders/main?x=1&x=2", body=body,
+                    headers={"Content-Type": "application/json", "X-Dup": "a"})
+        assert r.status == 201, r.body
+        assert r.json() == {"sku": "ü-1", "qty": 3}
+        r = request(w.port, "POST", "/orders/main", body=b'{"sku": 1}',
+                    headers={"Content-Type": "application/json"})
+        assert r.status == 422
+    order, req = captured["order"], captured["request"]
+    assert order == Order("ü-1", 3)
+    assert isinstance(req, FakeRequest)
+    assert req.method == "POST"
+    assert req.path == "/orders/main"
+    assert req.query_string == "x=1&x=2"
+    assert ("X-Dup", "a") in req.headers
+    assert req.body == body
+    assert req.path_params == {"shop": "main"}
+    assert req.client[0] == "127.0.0.1" and isinstance(req.client[1], int)
+
+
+def test_route_without_spec_gets_raw_json_body():
+    got = []
+
+    def echo(payload=None):
+        got.append(payload)
+        return payload
+
+    with Worker([Route("POST", "/echo", echo, body_kwarg="payload", inline=True)]) as w:
+        r = request(w.port, "POST", "/echo", body=b'{"a": [1, "\\u00e9"]}')
+        assert r.json() == {"a": [1, "é"]}
+        r = request(w.port, "POST", "/echo", body=b"")
+        assert r.json() is None
+        r = request(w.port, "POST", "/echo", body=b"{not json")
+        assert r.status == 500  # no validator declared: the binding cannot do better
+    assert got == [{"a": [1, "é"]}, None]
+
+
+def test_response_objects_sent_as_is():
+    def custom():
+        return Resp(202, b"raw \x00 bytes", [("content-type", "text/plain"), ("x-a", "1"),
+                                              ("set-cookie", "a=1"), ("set-cookie", "b=2")])
+
+    def split():
+        return Resp(200, b"x", [("x-evil", "a\r\nInjected: yes")])
+
+    with Worker([Route("GET", "/c", custom, inline=True),
+                 Route("GET", "/split", split, inline=True)]) as w:
+        with socket.create_connection(("127.0.0.1", w.port)) as sock:
+            sock.sendall(b"GET /c HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            raw = b""
+            while chunk := sock.recv(65536):
+                raw += chunk
+        head, _, body = raw.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 202")
+        assert head.count(b"set-cookie:") == 2
+        assert b"x-a: 1" in head
+        assert body == b"raw \x00 bytes"
+        r = get(w.port, "/split")
+        assert r.status == 500
+        assert "injected" not in r.headers
+
+
+def test_exceptions_go_to_the_error_handler_and_are_logged(caplog):
+    def teapot():
+        raise TeapotError("short and stout")
+
+    def boom():
+        raise RuntimeError("secret internal detail")
+
+    def unencodable():
+        return {"x": object()}
+
+    routes = [Route("GET", "/teapot", teapot, inline=True),
+              Route("GET", "/boom", boom, inline=True),
+              Route("GET", "/enc", unencodable, inline=True),
+              Route("GET", "/pool-boom", boom)]
+    with caplog.at_level(logging.ERROR, logger="squall.error"), Worker(routes) as w:
+        r = get(w.port, "/teapot")
+        assert r.status == 418
+        assert r.json() == {"detail": "short and stout", "path": "/teapot"}
+        for path in ("/boom", "/enc", "/pool-boom"):
+            r = get(w.port, path)
+            assert r.status == 500
+            assert r.headers["content-type"] == "application/problem+json"
+            problem = r.json()
+            assert problem["status"] == 500
+            assert b"secret" not in r.body and b"Traceback" not in r.body
+    records = [rec for rec in caplog.records if rec.name == "squall.error"]
+    assert len(records) == 3
+    assert any(rec.exc_info and "secret internal detail" in str(rec.exc_info[1]) for rec in records)
+    assert any(rec.exc_info and isinstance(rec.exc_info[1], TypeError) for rec in records)
+
+
+def test_failing_or_odd_error_handler_gives_plain_500(caplog):
+    def boom():
+        raise TeapotError("x")
+
+    def bad_handler(exc, req):
+        raise ValueError("handler broke")
+
+    def odd_handler(exc, req):
+        return {"not": "a Response"}
+
+    for handler in (bad_handler, odd_handler):
+        caplog.clear()
+        with caplog.at_level(logging.ERROR, logger="squall.error"), Worker(
+                [Route("GET", "/", boom, inline=True)], error_handler=handler) as w:
+            r = get(w.port, "/")
+            assert r.status == 500
+            assert r.json()["status"] == 500
+        assert any(rec.name == "squall.error" for rec in caplog.records)
+
+
+def test_validation_error_handler_for_wants_errors_routes():
+    calls = []
+
+    def veh(errors, req):
+        calls.append((errors, req))
+        return Resp(400, json.dumps({"n": len(errors)}).encode(), [("content-type", "application/json")])
+
+    def limited(limit):
+        return limit
+
+    s = spec(param("limit", "query", {"type": "integer", "maximum": 10}))
+    routes = [Route("GET", "/l", limited, spec=s, kwnames=("limit",), inline=True, wants_errors=True)]
+    with Worker(routes, validation_error_handler=veh) as w:
+        assert get(w.port, "/l?limit=3").json() == 3
+        r = get(w.port, "/l?limit=99")
+        assert r.status == 400
+        assert r.json() == {"n": 1}
+        r = get(w.port, "/l")
+        assert r.status == 400
+    errors, req = calls[0]
+    assert errors[0]["loc"] == ("query", "limit")
+    assert isinstance(errors[0]["msg"], str) and errors[0]["type"]
+    assert errors[0]["input"] == 99
+    assert isinstance(req, FakeRequest) and req.path == "/l"
+    assert calls[1][0][0]["type"] == "missing"
+
+
+def test_keep_alive_many_requests_one_connection():
+    counter = {"n": 0}
+
+    def count():
+        counter["n"] += 1
+        return counter["n"]
+
+    with Worker([Route("GET", "/n", count, inline=True)]) as w:
+        with socket.create_connection(("127.0.0.1", w.port), timeout=5) as sock:
+            sock.sendall(b"GET /n HTTP/1.1\r\nHost: x\r\n\r\n" * 20)
+            data = b""
+            while data.count(b"HTTP/1.1 200") < 20 or not data.endswith(b"20"):
+                chunk = sock.recv(65536)
+                assert chunk
+                data += chunk
+    assert counter["n"] == 20
+
+
+def test_add_route_errors_are_python_exceptions():
+    server = _squall.Server(port=0)
+    try:
+        with pytest.raises(ValueError):
+            server.add_route("GET", "/x/{bad", lambda: 1, spec=None, kwnames=[], converters=[],
+                             body_kwarg=None, body_converter=None, request_kwarg=None,
+                             is_async=False, inline=True, status_code=200, wants_errors=False)
+        with pytest.raises(ValueError):
+            server.add_route("GET", "/y", lambda: 1, spec="{not json", kwnames=[], converters=[],
+                             body_kwarg=None, body_converter=None, request_kwarg=None,
+                             is_async=False, inline=True, status_code=200, wants_errors=False)
+        with pytest.raises(TypeError):
+            server.add_route("GET", "/z", 42, spec=None, kwnames=[], converters=[],
+                             body_kwarg=None, body_converter=None, request_kwarg=None,
+                             is_async=False, inline=True, status_code=200, wants_errors=False)
+        with pytest.raises(RuntimeError):
+            server.start()  # not configured
+        assert server.port > 0
+        assert isinstance(server.fileno(), int)
+    finally:
+        server.close()
+    with pytest.raises(RuntimeError):
+        server.fileno()
+    assert server.drained() is True
+
+
+def test_server_refuses_bad_limits_and_busy_port():
+    with pytest.raises(ValueError):
+        _squall.Server(port=0, limits={"no_such_limit": 1})
+    with pytest.raises(ValueError):
+        _squall.Server(port=0, limits={"max_body": -1})
+    a = _squall.Server(port=0, limits={"max_body": 10, "reuse_port": 0})
+    try:
+        with pytest.raises(OSError):
+            _squall.Server(port=a.port, limits={"reuse_port": 0})
+    finally:
+        a.close()
+
+
+def test_limits_reach_the_core():
+    def echo(body=None):
+        return body
+
+    with Worker([Route("POST", "/", echo, body_kwarg="body", inline=True)],
+                limits={"max_body": 16}) as w:
+        assert request(w.port, "POST", "/", body=b'"short"').json() == "short"
+        assert request(w.port, "POST", "/", body=b'"' + b"x" * 100 + b'"').status == 413
+
+
+def test_threads_do_not_share_a_connection_state():
+    """Many clients at once against inline and pool endpoints."""
+    def inline():
+        return "i"
+
+    def pool():
+        return "p"
+
+    with Worker([Route("GET", "/i", inline, inline=True), Route("GET", "/p", pool)]) as w:
+        results = []
+
+        def client(path):
+            results.append(get(w.port, path).json())
+
+        threads = [threading.Thread(target=client, args=("/i" if n % 2 else "/p",)) for n in range(40)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert sorted(results) == ["i"] * 20 + ["p"] * 20
