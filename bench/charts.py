@@ -48,6 +48,33 @@ def main(path: str, out: str) -> None:
         fig.tight_layout()
         fig.savefig(os.path.join(out, f"rps_{sid}.png"), dpi=110)
         plt.close(fig)
+    ratio_heatmap(doc, out)
+
+
+def ratio_heatmap(doc: dict, out: str) -> None:
+    """Squall's req/s over each peer's, scenario by scenario, at the first connection count."""
+    n = str(doc["settings"]["connections"][0])
+    sids = [s for s in doc["scenarios"] if s in doc["ratios"]]
+    peers = [p for p in doc["contenders"] if p != "squall"
+             and any(f"squall/{p}" in doc["ratios"][s].get(n, {}) for s in sids)]
+    if not sids or not peers:
+        return
+    grid = [[doc["ratios"][s].get(n, {}).get(f"squall/{p}", float("nan")) for s in sids] for p in peers]
+    fig, ax = plt.subplots(figsize=(1.0 * len(sids) + 3, 0.5 * len(peers) + 1.8))
+    im = ax.imshow(grid, cmap="RdYlGn", vmin=0, vmax=4, aspect="auto")
+    ax.set_xticks(range(len(sids)))
+    ax.set_xticklabels(sids, rotation=40, ha="right")
+    ax.set_yticks(range(len(peers)))
+    ax.set_yticklabels(peers)
+    for i, row in enumerate(grid):
+        for j, v in enumerate(row):
+            if v == v:  # not NaN
+                ax.text(j, i, f"{v:.1f}x", ha="center", va="center", fontsize=8)
+    ax.set_title(f"Squall req/s ÷ peer req/s at {n} connections")
+    fig.colorbar(im, ax=ax, shrink=0.8)
+    fig.tight_layout()
+    fig.savefig(os.path.join(out, "ratios.png"), dpi=110)
+    plt.close(fig)
 
 
 if __name__ == "__main__":

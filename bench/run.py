@@ -15,7 +15,6 @@ warm-up, then --runs measured wrk runs; the median is reported.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shlex
 import signal
@@ -136,10 +135,14 @@ class Server:
     def alive(self) -> bool:
         return self.proc.poll() is None
 
-    def log_tail(self, n: int = 400) -> str:
+    def log_tail(self, n: int = 600) -> str:
+        """The log's telling lines (fatal errors, exceptions) first, then its end."""
         self.log.flush()
         with open(self.log_path, "rb") as f:
-            return f.read()[-n:].decode("utf-8", "replace").strip()
+            text = f.read().decode("utf-8", "replace")
+        key = [ln.strip() for ln in text.splitlines()
+               if any(w in ln for w in ("Fatal", "Error", "error:", "Segmentation", "Killed", "panicked"))]
+        return (" | ".join(key[:3]) + " || " if key else "") + text[-n:].strip()
 
     def stop(self) -> None:
         # Only the process group this object started.
@@ -193,9 +196,65 @@ def measure_cell(port: int, sc: S.Scenario, conns: int, body_path: str | None, a
     }
 
 
+def run_scenario(c: C.Contender, sc: S.Scenario, server: "Server", port: int, tmpdir: str, args) -> dict:
+    """Check one scenario's answer, then load it at each connection count."""
+    body = S.body_bytes(sc.body_file)
+    body_path = None
+    if body is not None:
+        body_path = os.path.join(tmpdir, f"{sc.id}.body")
+        with open(body_path, "wb") as f:
+            f.write(body)
+    wait_idle(server.proc.pid)  # a slow server may still be draining the previous scenario's backlog
+    notes: list = []
+    wrong = probe.check(port, sc, body, S.body_bytes, notes)
+    if wrong:
+        log(f"{c.name} {sc.id}: WRONG: {wrong}")
+        if not server.alive():
+            return {"status": "crashed", "reason": f"{wrong}; log: {server.log_tail()}"}
+        return {"status": "wrong", "reason": wrong}
+    cell = {"status": "ok", "reason": None, "by_conn": {}, "notes": notes}
+    if args.check_only:
+        log(f"{c.name:16} {sc.id:13} answers correctly")
+        return cell
+    for conns in args.connection_list:
+        wait_idle(server.proc.pid)
+        try:
+            m = measure_cell(port, sc, conns, body_path, args, server.proc.pid)
+        except (RuntimeError, subprocess.SubprocessError) as e:
+            cell["status"], cell["reason"] = "error", f"wrk at {conns} connections: {e}"
+            break
+        cell["by_conn"][str(conns)] = m
+        if m["socket_errors"] or m["unexpected_status"]:
+            cell["status"] = "errors"
+            cell["reason"] = (f"{m['socket_errors']} socket errors, {m['unexpected_status']} "
+                              f"unexpected statuses at {conns} connections")
+        log(f"{c.name:16} {sc.id:13} c={conns:<4} {m['rps']:>10.0f} req/s  p50 {report.ms(m['p50_us'])} ms"
+            f"  p99 {report.ms(m['p99_us'])} ms  cpu {m['cpu_us_per_req'] or 0:.1f} us/req"
+            + (f"  ERRORS: {cell['reason']}" if cell["status"] == "errors" else ""))
+        if not server.alive():
+            cell["status"] = "crashed"
+            cell["reason"] = f"the server died under load at {conns} connections: {server.log_tail()}"
+            log(f"{c.name} {sc.id}: {cell['reason']}")
+            break
+    return cell
+
+
+def wait_idle(pid: int, limit: float = 30.0) -> None:
+    """Until the server uses under 20% of a core (or `limit` seconds pass)."""
+    deadline = time.monotonic() + limit
+    last = procstat.cpu_seconds(pid)
+    while time.monotonic() < deadline:
+        time.sleep(0.25)
+        now = procstat.cpu_seconds(pid)
+        if now - last < 0.05:
+            return
+        last = now
+
+
 def run_contender(c: C.Contender, scen: list[S.Scenario], args, unavailable: str | None, tmp_root: str) -> dict:
     out = {"label": c.label, "group": c.group, "notes": c.notes, "status": "ok", "reason": None,
-           "scenarios": {}, "peak_rss_kib": None, "command": None}
+           "scenarios": {}, "peak_rss_kib": None, "peak_rss_largest_process_kib": None,
+           "processes": None, "command": None}
     for sc in scen:  # every scenario gets a slot now, so the report keeps the scenarios' order
         out["scenarios"][sc.id] = ({"status": "pending", "reason": None} if c.supports(sc.id) else
                                    {"status": "n/a", "reason": "not served natively by this contender"})
@@ -217,9 +276,9 @@ def run_contender(c: C.Contender, scen: list[S.Scenario], args, unavailable: str
                 cell.update(status="not run", reason=out["reason"])
         log(f"{c.name}: {out['reason']}")
         return out
-    launch = C.launch(c, setup_env.VENV_BIN, port, tmpdir)
-    server = Server(launch, tmpdir)
+    server = Server(C.launch(c, setup_env.VENV_BIN, port, tmpdir), tmpdir)
     out["command"] = " ".join(shlex.quote(x) for x in server.argv)
+    out["restarts"] = 0
     try:
         why = probe.wait_ready(port, server.alive)
         if why:
@@ -232,46 +291,24 @@ def run_contender(c: C.Contender, scen: list[S.Scenario], args, unavailable: str
         for sc in scen:
             if not c.supports(sc.id):
                 continue
-            body = S.body_bytes(sc.body_file)
-            body_path = None
-            if body is not None:
-                body_path = os.path.join(tmpdir, f"{sc.id}.body")
-                with open(body_path, "wb") as f:
-                    f.write(body)
-            notes: list = []
-            wrong = probe.check(port, sc, body, S.body_bytes, notes)
-            if wrong:
-                out["scenarios"][sc.id] = {"status": "wrong", "reason": wrong}
-                log(f"{c.name} {sc.id}: WRONG: {wrong}")
-                continue
-            cell = {"status": "ok", "reason": None, "by_conn": {}, "notes": notes}
-            if args.check_only:
-                log(f"{c.name:16} {sc.id:13} answers correctly")
-            for conns in ([] if args.check_only else args.connection_list):
-                try:
-                    m = measure_cell(port, sc, conns, body_path, args, server.proc.pid)
-                except (RuntimeError, subprocess.SubprocessError) as e:
-                    cell["status"], cell["reason"] = "error", f"wrk at {conns} connections: {e}"
-                    break
-                cell["by_conn"][str(conns)] = m
-                if m["socket_errors"] or m["unexpected_status"]:
-                    cell["status"] = "errors"
-                    cell["reason"] = (f"{m['socket_errors']} socket errors, {m['unexpected_status']} "
-                                      f"unexpected statuses at {conns} connections")
-                log(f"{c.name:16} {sc.id:13} c={conns:<4} {m['rps']:>10.0f} req/s  p50 {report.ms(m['p50_us'])} ms"
-                    f"  p99 {report.ms(m['p99_us'])} ms  cpu {m['cpu_us_per_req'] or 0:.1f} us/req"
-                    + (f"  ERRORS: {cell['reason']}" if cell["status"] == "errors" else ""))
-                if not server.alive():
-                    break
-            out["scenarios"][sc.id] = cell
             if not server.alive():
-                out["status"], out["reason"] = "crashed", f"the server exited during {sc.id}: {server.log_tail()}"
-                log(f"{c.name}: {out['reason']}")
-                break
-        for cell in out["scenarios"].values():
-            if cell["status"] == "pending":
-                cell.update(status="not run", reason="the server exited before this scenario")
-        out["peak_rss_kib"] = procstat.peak_rss_kib(server.proc.pid) if server.alive() else None
+                # It crashed in an earlier scenario: a fresh process for the next one.
+                server.stop()
+                port = c.fixed_port or free_port()
+                server = Server(C.launch(c, setup_env.VENV_BIN, port, tmpdir), tmpdir)
+                out["restarts"] += 1
+                why = probe.wait_ready(port, server.alive)
+                if why:
+                    out["scenarios"][sc.id] = {"status": "not run", "reason": f"restart failed: {why}"}
+                    continue
+            out["scenarios"][sc.id] = run_scenario(c, sc, server, port, tmpdir, args)
+        if server.alive():
+            out["peak_rss_kib"] = procstat.peak_rss_kib(server.proc.pid)
+            out["peak_rss_largest_process_kib"] = procstat.peak_rss_largest_kib(server.proc.pid)
+            out["processes"] = len(procstat.tree(server.proc.pid))
+        crashed = [sid for sid, cell in out["scenarios"].items() if cell["status"] == "crashed"]
+        if crashed:
+            out["reason"] = f"crashed in {', '.join(crashed)} (restarted {out['restarts']} times)"
     finally:
         server.stop()
     return out
@@ -346,6 +383,9 @@ def main(argv: list[str]) -> int:
                       for s in scen},
         "contenders": results,
     }
+    if setup_env.STALE_NOTE and "squall" in results:
+        results["squall"]["notes"] += (" | STALE BUILD: the current sources did not install, an earlier "
+                                       "build was measured: " + setup_env.STALE_NOTE[0])
     doc["ratios"] = report.ratios(doc)
     doc["targets"] = report.targets(doc)
 

@@ -124,5 +124,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         assert(whole.req.version_minor == parts.req.version_minor);
     }
     free(buf);
+
+    /* the helpers the server applies next: decoding never grows the text,
+     * pairs lie in the scratch buffer */
+    if (whole.rc > 0) {
+        sq_slice path = whole.req.path, query = whole.req.query;
+        char *out = malloc(path.len + query.len + 1);
+        int dn = sq_percent_decode(path, out, 0);
+        assert(dn == SQ_EINVAL || (dn >= 0 && (size_t)dn <= path.len));
+        if (dn >= 0) assert(memchr(out, 0, (size_t)dn) == NULL); /* no NUL, raw or %00 */
+        sq_query_pair pairs[8];
+        int qn = sq_query_split(query, out, pairs, 8);
+        assert(qn == SQ_EINVAL || qn == SQ_ETOOBIG || (qn >= 0 && qn <= 8));
+        for (int i = 0; i < qn; i++) {
+            assert(pairs[i].key.base >= out && pairs[i].key.base + pairs[i].key.len <= out + query.len);
+            assert(pairs[i].value.base >= out &&
+                   pairs[i].value.base + pairs[i].value.len <= out + query.len);
+        }
+        free(out);
+    }
     return 0;
 }

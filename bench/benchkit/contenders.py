@@ -111,7 +111,8 @@ ALL = [
     Contender("granian-rsgi", "Granian RSGI (raw handler, msgspec)", "python", None, pip=("granian", "msgspec")),
     Contender("robyn", "Robyn", "python", None, pip=("robyn", "msgspec")),
     Contender("socketify", "socketify", "python", None, pip=("socketify", "msgspec")),
-    Contender("spikard", "Spikard (PyPI)", "python", None, pip=("spikard", "msgspec", "annotated-types"), fixed_port=8000,
+    Contender("spikard", "Spikard (PyPI)", "python", None, pip=("spikard", "msgspec", "annotated-types"),
+              fixed_port=8000,
               notes="Spikard 0.17.2's App.run() never hands its ServerConfig to the native server, which "
                     "always binds 127.0.0.1:8000; the bench runs it there when that port is free"),
 ]

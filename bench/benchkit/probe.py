@@ -8,7 +8,7 @@ import socket
 import time
 
 
-def request(port: int, method: str, path: str, body: bytes | None, timeout: float = 5.0):
+def request(port: int, method: str, path: str, body: bytes | None, timeout: float = 30.0):
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     try:
         headers = {"Content-Type": "application/json"} if body is not None else {}

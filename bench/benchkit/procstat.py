@@ -59,3 +59,18 @@ def peak_rss_kib(root: int) -> int:
         except OSError:
             pass
     return total
+
+
+def peak_rss_largest_kib(root: int) -> int:
+    """VmHWM of the largest single process of the tree (the worker, for a pre-forking server)."""
+    best = 0
+    for pid in tree(root):
+        try:
+            with open(f"/proc/{pid}/status") as f:
+                for line in f:
+                    if line.startswith("VmHWM:"):
+                        best = max(best, int(line.split()[1]))
+                        break
+        except OSError:
+            pass
+    return best

@@ -108,6 +108,9 @@ def _squall_source_hash() -> str | None:
     return h.hexdigest()
 
 
+STALE_NOTE: list[str] = []  # set when the bench fell back to an earlier squall install
+
+
 def ensure_squall() -> str | None:
     """pip install <repo root> into the bench venv when its sources changed; None or why it failed."""
     digest = _squall_source_hash()
@@ -120,8 +123,21 @@ def ensure_squall() -> str | None:
     r = subprocess.run([os.path.join(VENV_BIN, "python"), "-m", "pip", "install", "-q", "--force-reinstall",
                         "--no-deps", REPO], capture_output=True, text=True, timeout=900)
     if r.returncode != 0:
-        lines = [ln for ln in (r.stderr or r.stdout).splitlines() if "WARNING" not in ln]
-        return "pip install <repo> failed: " + " | ".join(lines[-4:])[-400:]
+        text = (r.stderr or "") + (r.stdout or "")
+        errors = [ln.strip() for ln in text.splitlines() if "error" in ln.lower() and "WARNING" not in ln]
+        why = "pip install <repo> failed: " + " | ".join(errors[:4])[-500:]
+        if os.path.exists(stamp):
+            # An earlier build is still installed: use it rather than lose the contender, and say so.
+            log(f"{why}\n[bench] using the squall installed earlier in the bench venv")
+            STALE_NOTE.append(why)
+            return None
+        return why
+    imp = subprocess.run([os.path.join(VENV_BIN, "python"), "-c", "import squall._squall"],
+                         capture_output=True, text=True, cwd=BENCH)
+    if imp.returncode != 0:
+        if os.path.exists(stamp):
+            os.unlink(stamp)  # rebuild next time
+        return "the installed squall does not import: " + imp.stderr.strip().splitlines()[-1][-300:]
     with open(stamp, "w") as f:
         f.write(digest)
     return None

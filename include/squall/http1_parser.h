@@ -65,14 +65,20 @@ void sq_http1_request_init(sq_http1_request *req, sq_header_view *headers, size_
  * when more bytes are needed; SQ_EINVAL or SQ_ETOOBIG with
  * req->error_status set (400, 414, 417, 431, 501, 505).
  *
- * `len` may grow between calls; the bytes already seen must not change and
- * the buffer must not move: the slices stored so far point into it. (After
- * moving it, start over with sq_http1_request_init.) Lines are validated
- * once their LF arrives; an incomplete line is only checked against the
- * limits, so an over-long request line (414) or head (431) is refused
- * before it ends. The result never depends on how the bytes were split
- * between calls. Once a result other than SQ_EINCOMPLETE is returned,
- * further calls return it again.
+ * `len` may grow between calls (a shorter one than before: SQ_ESTATE); the
+ * bytes already seen must not change.
+ * The buffer may move between calls (compaction, realloc) if the caller
+ * rebases the slices already stored (method, target, path, query, headers):
+ * the private resume offsets are relative to `buf` and need no change.
+ * Every slice points into `buf` except a path of "/" made up for an
+ * absolute-form target without one, which is a static string.
+ *
+ * An incomplete line is refused as soon as one of its bytes makes it
+ * invalid (a TLS hello or a control byte is answered at once) or it passes
+ * a limit: an over-long request line (414) or head (431) is refused before
+ * it ends. The result never depends on how the bytes were split between
+ * calls. Once a result other than SQ_EINCOMPLETE is returned, further calls
+ * return it again. The head may not exceed INT_MAX bytes (431).
  *
  * Accepted: origin-form, absolute-form (http/https; path and query taken
  * from it, path "/" -- a static string -- when it has none) and "*" with
@@ -106,6 +112,12 @@ typedef struct sq_chunked_decoder {
 void sq_chunked_decoder_init(sq_chunked_decoder *d);
 
 /* Decode in place. buf[0..*len) holds bytes not yet given to the decoder.
+ * Strict RFC 9112 7.1: chunk-size is 1 to 16 hex digits (no prefix, sign or
+ * space); extensions (`;name[=token|quoted-string]`, with BWS around `;`
+ * and `=`) are checked and dropped; CRLF is required after every size line
+ * and chunk (a bare CR or LF -> 400); trailer fields are checked like
+ * header fields and dropped. After the end, further calls return
+ * SQ_ESTATE; after an error, the same error again.
  * On return, buf[0..*len) holds the chunk data decoded by this call (the
  * framing removed); the caller keeps it and passes only newer bytes next
  * time, e.g. buf + *len after appending them there.

@@ -4,7 +4,8 @@
  * '}') or exactly one parameter: {name} (also {name:str}), {name:int},
  * {name:float}, {name:uuid}, or {name:path} (the rest of the path, may
  * contain '/', only as the last segment). Names are [A-Za-z_][A-Za-z0-9_]*,
- * unique within a template, at most SQ_ROUTER_MAX_PARAMS per template.
+ * unique within a template, at most SQ_ROUTER_MAX_PARAMS per template and
+ * 128 segments.
  * "/" is the root; a trailing '/' is significant ("/items" and "/items/" are
  * different routes; no automatic redirect, as in FastAPI); an empty segment
  * elsewhere ("/a//b") is refused.

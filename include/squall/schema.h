@@ -52,7 +52,13 @@ const sq_json_value *sq_loc_to_json(const sq_loc *loc, sq_arena *arena);
 
 /* Validate `instance`. Errors are appended to `errors` with `loc` (e.g.
  * ["body"] or ["query", "tags"]) as the prefix of their location.
- * Returns the number of errors added (0 = valid) or SQ_ENOMEM. */
+ * Returns the number of errors added (0 = valid) or SQ_ENOMEM.
+ * The errors added by one call are sorted by location (as the fixtures
+ * list them); array indices the validator adds to a location are strings
+ * ("2"), the caller's prefix is kept as given. Strings are accepted where
+ * numbers/booleans are expected when they read as one (pydantic's lax
+ * mode: "42" for an integer); the error `input` is the value as sent.
+ * The rules are listed at the top of src/core/schema_validate.c. */
 int sq_schema_validate(const sq_schema *s, const sq_json_value *instance, sq_loc *loc,
                        sq_error_list *errors);
 

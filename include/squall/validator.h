@@ -18,8 +18,9 @@
  *      "required": true,         // missing -> error "missing"
  *      "default": <json>,        // used when absent and not required (may be absent: null)
  *      "separator": ",",         // optional: split a single query value into a list
- *      "schema": {JSON Schema}   // of the coerced value: integer, number, boolean, string
+ *      "schema": {JSON Schema},  // of the coerced value: integer, number, boolean, string
  *                                //   (with format/pattern/lengths), enum, array of those
+ *      "error_style": "pydantic" // optional: or "jsonschema" (below)
  *     }, ...
  *   ],
  *   "body": {                    // optional
@@ -27,7 +28,10 @@
  *     "required": true,
  *     "schema": {JSON Schema},   // Draft 2020-12 (+ draft-07 definitions/dependencies)
  *     "embed_fields": false,     // form/multipart: schema is an object of fields
- *     "max_depth": 32            // optional: JSON nesting limit (deeper -> 400)
+ *     "max_depth": 32,           // optional: JSON nesting limit (deeper -> 400)
+ *     "files": {                 // optional, multipart: checks of file fields
+ *       "image": {"required": true, "content_types": ["image/png"],
+ *                 "validate_magic_numbers": true}}
  *   }
  * }
  *
@@ -60,6 +64,21 @@
  *   objects (match them to fields by `field`). A part with an empty
  *   filename and no data (a file input left empty) is left out, so a
  *   required file is reported "missing" as FastAPI does.
+ * - "error_style": "jsonschema" words a parameter's constraint errors as
+ *   JSON Schema validators do, the conformance fixtures' second dialect:
+ *   {"type": "validation_error", "msg": "Value must be greater than 0",
+ *   "ctx": {"exclusive_minimum": 0, "value": 0}} with no "input" (likewise
+ *   minLength/maxLength, minimum/maximum, multipleOf, pattern, formats,
+ *   minItems/maxItems, uniqueItems). "missing" and parsing errors keep
+ *   pydantic's words. In the fixtures, the parameters written with
+ *   "required": true and no "annotation" expect this style.
+ * - "files" checks file parts by field name, errors located ["files",
+ *   name]: "missing" when required and absent; a Content-Type outside
+ *   "content_types"; with validate_magic_numbers, an empty file ("File
+ *   buffer is empty") or bytes whose signature (PNG, JPEG, GIF, PDF, ZIP,
+ *   gzip, BMP, WebP) contradicts the declared type ("File type mismatch:
+ *   MIME type is image/png but magic numbers indicate image/jpeg").
+ * - Unknown keys in the spec are errors, like unknown schema keywords.
  * - Every outcome other than "valid" has num_errors > 0: a 415/400/413
  *   (status and problem set) carries one error describing it (type
  *   "unsupported_media_type", "unsupported_charset", "json_invalid",

@@ -11,7 +11,12 @@ from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from ._endpoint import EndpointPlan, plan_endpoint
-from ._exceptions import HTTPException, RequestValidationError, problem_response
+from ._exceptions import (
+    HTTPException,
+    RequestValidationError,
+    problem_response,
+    validation_problem,
+)
 from ._request import Request
 from ._response_check import wrap_response_validation
 from ._responses import JSONResponse, Response
@@ -53,6 +58,10 @@ class CompiledRoute:
         )
 
 
+def _describe(endpoint: Callable[..., Any]) -> str:
+    return getattr(endpoint, "__qualname__", repr(endpoint))
+
+
 def _resolve_sync(result: Any) -> Any:
     """Run an exception handler's coroutine to completion if it never suspends."""
     if not inspect.iscoroutine(result):
@@ -74,10 +83,21 @@ def _as_response(result: object, status_code: int = 200) -> Response:
 class Squall(Router):
     """A Squall application: ``app = Squall()``, then decorate handlers."""
 
-    def __init__(self, *, problem_type_base: str = "https://squall.dev/errors/", debug: bool = False) -> None:
+    def __init__(
+        self,
+        *,
+        problem_type_base: str = "https://squall.dev/errors/",
+        problem_details: bool = True,
+        validate_responses: bool = False,
+    ) -> None:
+        """``problem_details=False`` answers an HTTPException with FastAPI's
+        ``{"detail": ...}`` (application/json) instead of RFC 9457 problem+json.
+        ``validate_responses=True`` checks every route's return value against its
+        return annotation (a route's ``validate_response=`` overrides it)."""
         super().__init__()
         self.problem_type_base = problem_type_base
-        self.debug = debug
+        self.problem_details = problem_details
+        self.validate_responses = validate_responses
         self.exception_handlers: dict[type[BaseException], ExceptionHandler] = {}
         self.startup_hooks: list[Callable[[], Any]] = []
         self.shutdown_hooks: list[Callable[[], Any]] = []
@@ -114,7 +134,15 @@ class Squall(Router):
         """Plan every route (schemas, converters, wrappers). Raises on a bad declaration."""
         wants_errors = any(issubclass(t, RequestValidationError) for t in self.exception_handlers)
         out: list[CompiledRoute] = []
+        seen: dict[tuple[str, str], Route] = {}
         for route in self.routes:
+            for method in route.methods:
+                other = seen.setdefault((method, route.path), route)
+                if other is not route:
+                    raise ValueError(
+                        f"route {method} {route.path} is declared twice "
+                        f"({_describe(other.endpoint)} and {_describe(route.endpoint)})"
+                    )
             opts = route.options
             try:
                 plan = plan_endpoint(
@@ -126,10 +154,16 @@ class Squall(Router):
                 )
             except Exception as exc:
                 raise TypeError(f"route {'/'.join(route.methods)} {route.path}: {exc}") from exc
-            if opts.validate_response:
+            validate = self.validate_responses if opts.validate_response is None else opts.validate_response
+            if validate:
                 response_type = opts.response_model
                 if response_type is None:
-                    hints = typing.get_type_hints(route.endpoint, include_extras=True)
+                    try:
+                        hints = typing.get_type_hints(route.endpoint, include_extras=True)
+                    except Exception as exc:
+                        raise TypeError(
+                            f"route {route.path}: response validation needs a resolvable return annotation: {exc}"
+                        ) from exc
                     response_type = hints.get("return", Any)
                 plan = dataclasses.replace(
                     plan, endpoint=wrap_response_validation(plan.endpoint, response_type, plan.is_async)
@@ -151,7 +185,12 @@ class Squall(Router):
         handler = self._find_handler(exc)
         if handler is not None:
             return _as_response(_resolve_sync(handler(request, exc)))  # type: ignore[arg-type]
+        if isinstance(exc, RequestValidationError):
+            # Raised by a handler that validates more than its declaration can say.
+            return validation_problem(exc.errors(), self.problem_type_base)
         if isinstance(exc, HTTPException):
+            if not self.problem_details:
+                return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
             return problem_response(
                 exc.status_code, exc.detail, title=exc.title, headers=exc.headers, type_base=self.problem_type_base
             )
@@ -159,7 +198,7 @@ class Squall(Router):
         logger.error("unhandled exception%s", where, exc_info=exc)
         return problem_response(
             500,
-            "The server could not complete the request.",
+            "Internal server error",
             title="Internal Server Error",
             type_base=self.problem_type_base,
         )
@@ -169,14 +208,7 @@ class Squall(Router):
         exc = RequestValidationError(errors)
         handler = self._find_handler(exc)
         if handler is None:  # pragma: no cover - routes only ask when a handler exists
-            n = len(errors)
-            return problem_response(
-                422,
-                f"{n} validation error{'s' if n != 1 else ''} in request",
-                title="Request Validation Failed",
-                type_base=self.problem_type_base,
-                extra={"errors": errors},
-            )
+            return validation_problem(errors, self.problem_type_base)
         return _as_response(_resolve_sync(handler(request, exc)))  # type: ignore[arg-type]
 
     # -- running ------------------------------------------------------------------------

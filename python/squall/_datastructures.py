@@ -27,8 +27,29 @@ class URL:
         self._host = host
 
     @property
+    def scheme(self) -> str:
+        return "http"
+
+    @property
+    def netloc(self) -> str:
+        """The Host header as sent ("" when absent)."""
+        return self._host
+
+    @property
     def hostname(self) -> str:
-        return self._host.rsplit(":", 1)[0] if self._host else ""
+        host = self._host
+        if host.startswith("["):  # IPv6 literal
+            return host[1 : host.find("]")] if "]" in host else host
+        return host.rsplit(":", 1)[0] if host else ""
+
+    @property
+    def port(self) -> int | None:
+        host = self._host
+        tail = host[host.find("]") + 1 :] if host.startswith("[") else host
+        if ":" in tail:
+            digits = tail.rsplit(":", 1)[1]
+            return int(digits) if digits.isdigit() else None
+        return None
 
     def __str__(self) -> str:
         prefix = f"http://{self._host}" if self._host else ""

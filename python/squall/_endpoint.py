@@ -10,6 +10,7 @@ handler does not declare).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import decimal
@@ -24,13 +25,13 @@ from collections.abc import Callable, Mapping
 from typing import Any, Final
 
 from ._convert import Converter, converter_for
-from ._params import MISSING, Body, Cookie, File, Form, Header, Param, Path, Query
+from ._params import MISSING, Body, File, Form, Param
 from ._request import Request, spec_name
 from ._schema import SchemaBuilder, apply_constraints
 from ._typeinfo import NONE_TYPE, is_structured, is_union, marker_of, unwrap_annotated
 from ._upload import UploadFile
 
-__all__ = ["RESERVED_NAMES", "EndpointPlan", "path_param_names", "plan_endpoint"]
+__all__ = ["RESERVED_NAMES", "EndpointPlan", "jsonable", "path_param_names", "plan_endpoint"]
 
 RESERVED_NAMES: Final = frozenset({"path_params", "query_params", "body", "headers", "cookies", "method", "path"})
 
@@ -39,12 +40,7 @@ _BODY_KW: Final = "_squall_body"
 _REQUEST_KW: Final = "_squall_request"
 
 _PATH_PARAM: Final = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)(?::([A-Za-z_]+))?\}")
-_SEGMENT_SCHEMA: Final = {
-    "int": {"type": "integer"},
-    "float": {"type": "number"},
-    "uuid": {"type": "string", "format": "uuid"},
-    "path": {"type": "string"},
-}
+_SEGMENT_TYPES: Final[dict[str | None, Any]] = {"int": int, "float": float, "uuid": uuid.UUID, "path": str}
 # Fixture/FastAPI hints found next to a parameter's JSON Schema that are not JSON Schema.
 _PARAM_HINTS: Final = frozenset({"annotation", "required", "optional", "default", "separator", "uuidVersion", "validate_magic_numbers", "content_type", "source", "alias"})
 _SOURCE_ALIASES: Final = {"path": "path", "query": "query", "headers": "header", "header": "header", "cookies": "cookie", "cookie": "cookie"}
@@ -186,10 +182,7 @@ class _Planner:
         self.body_media = body_media
         self.builder = SchemaBuilder()
         self.signature = inspect.signature(endpoint)
-        try:
-            self.hints = typing.get_type_hints(endpoint, include_extras=True)
-        except Exception as exc:  # a forward reference that does not resolve
-            raise TypeError(f"{_describe(endpoint)}: cannot resolve type hints: {exc}") from exc
+        self.hints = _parameter_hints(endpoint)
         self.path_names = path_param_names(template)
         self.params: list[dict[str, Any]] = []
         self.kwnames: list[str] = []
@@ -212,6 +205,9 @@ class _Planner:
             for n, p in self.signature.parameters.items()
             if p.kind not in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
         }
+        for name, param in declared.items():
+            if param.kind is inspect.Parameter.POSITIONAL_ONLY:
+                raise TypeError(f"{_describe(self.endpoint)}: {name!r} is positional-only; handlers get keywords")
         if self.parameters_schema is not None:
             self._explicit_parameters(declared)
         for name, param in declared.items():
@@ -284,13 +280,19 @@ class _Planner:
         if source == "path" and name not in self.path_names and not (marker and marker.alias in self.path_names):
             raise TypeError(f"{_describe(self.endpoint)}: path parameter {name!r} is not in {self.template!r}")
         key = _wire_key(name, marker, source)
-        inner, optional = _strip_none(hint)
+        inner, _ = _strip_none(hint)
+        segment_type = self.path_names.get(key) if source == "path" else None
+        if unwrap_annotated(inner)[0] is Any and segment_type in _SEGMENT_TYPES:
+            # No annotation: the template's typed segment ({id:int}) says what it is.
+            inner = _SEGMENT_TYPES[segment_type]
         schema = self.builder.schema(inner)
         if marker is not None:
             schema = apply_constraints(schema, marker)
         schema = _inline_schema(self.builder, schema)
         entry: dict[str, Any] = {"name": spec_name(source, key), "source": source, "key": key}
-        required = default is MISSING and not (optional and source != "path")
+        # As in FastAPI and pydantic: without a default a parameter is required,
+        # even when its type admits None.
+        required = default is MISSING
         if source == "path":
             required = True
         entry["required"] = required
@@ -309,9 +311,14 @@ class _Planner:
     def _explicit_parameters(self, declared: Mapping[str, inspect.Parameter]) -> None:
         assert self.parameters_schema is not None
         for src_name, group in self.parameters_schema.items():
+            if src_name == "files":
+                self._explicit_files(group)
+                continue
             source = _SOURCE_ALIASES.get(src_name)
             if source is None:
-                raise ValueError(f"parameters_schema: unknown source {src_name!r} (path, query, headers, cookies)")
+                raise ValueError(
+                    f"parameters_schema: unknown source {src_name!r} (path, query, headers, cookies, files)"
+                )
             if "properties" in group or group.get("type") == "object":
                 props = group.get("properties", {})
                 required_list = set(group.get("required", ()))
@@ -348,6 +355,26 @@ class _Planner:
                 elif kw not in declared and not self.accepts_any_kw:
                     self.undeclared.add(kw)
                 self.converters.append(conv)
+
+    def _explicit_files(self, group: Mapping[str, Any]) -> None:
+        """``{"files": {name: {"required": bool, "multiple": bool, ...}}}``: a multipart body
+        of those file fields (unless body_schema says more). Extra hints such as
+        ``content_type`` are for the handler, which may raise RequestValidationError."""
+        if self.body_schema is not None:
+            return
+        props: dict[str, Any] = {}
+        required: list[str] = []
+        for name, raw in group.items():
+            binary = {"type": "string", "format": "binary"}
+            multiple = raw.get("multiple") or raw.get("type") == "array"
+            props[name] = {"type": "array", "items": binary} if multiple else binary
+            if raw.get("required", "default" not in raw and not raw.get("optional", False)):
+                required.append(name)
+        schema: dict[str, Any] = {"type": "object", "properties": props}
+        if required:
+            schema["required"] = required
+        self.body_schema = schema
+        self.body_media = self.body_media or "multipart"
 
     # -- body -------------------------------------------------------------------
 
@@ -395,27 +422,28 @@ class _Planner:
         if embed:
             self._embedded_body("json", fields)
             return
-        inner, optional = _strip_none(single.tp)
-        schema = self.builder.schema(inner)
+        # The body's schema keeps None when the type admits it (a JSON `null` body).
+        schema = self.builder.schema(single.tp)
         if single.marker is not None:
             schema = apply_constraints(schema, single.marker)
-        required = single.default is MISSING and not optional
+        required = single.default is MISSING
         self.body = {"media": "json", "required": required, "schema": self.builder.with_defs(schema)}
         self.body_kwarg = single.kwarg
-        self.body_converter = converter_for(inner)
+        self.body_converter = converter_for(single.tp)
 
     def _embedded_body(self, media: str, fields: list[_BodyField]) -> None:
         props: dict[str, Any] = {}
         required: list[str] = []
         for f in fields:
-            inner, optional = _strip_none(f.tp)
-            schema = self.builder.schema(inner)
+            # A form field is absent or text, never null: its schema is the non-None type.
+            field_tp = f.tp if media == "json" else _strip_none(f.tp)[0]
+            schema = self.builder.schema(field_tp)
             if f.marker is not None:
                 schema = apply_constraints(schema, f.marker)
             props[f.key] = schema
-            if f.default is MISSING and not optional:
+            if f.default is MISSING:
                 required.append(f.key)
-            f.converter = converter_for(inner)
+            f.converter = converter_for(f.tp)
         obj: dict[str, Any] = {"type": "object", "properties": props}
         if required:
             obj["required"] = required
@@ -454,6 +482,28 @@ class _Planner:
             request_kwarg=request_kwarg,
             is_async=is_async,
         )
+
+
+def _parameter_hints(endpoint: Callable[..., Any]) -> dict[str, Any]:
+    """The parameters' resolved hints. The return annotation is not needed
+    here, so one that does not resolve (an import under TYPE_CHECKING, a
+    local class) is not an error."""
+    with contextlib.suppress(Exception):  # retried below without the return annotation
+        return typing.get_type_hints(endpoint, include_extras=True)
+    target = inspect.unwrap(endpoint)
+    annotations = dict(getattr(target, "__annotations__", {}))
+    annotations.pop("return", None)
+
+    def only_params() -> None:
+        pass
+
+    only_params.__annotations__ = annotations
+    only_params.__module__ = getattr(target, "__module__", __name__)
+    globalns = getattr(target, "__globals__", None)
+    try:
+        return typing.get_type_hints(only_params, globalns=globalns, include_extras=True)
+    except Exception as exc:  # a parameter's forward reference that does not resolve
+        raise TypeError(f"{_describe(endpoint)}: cannot resolve type hints: {exc}") from exc
 
 
 def _is_async(endpoint: Callable[..., Any]) -> bool:
@@ -528,16 +578,35 @@ def _make_wrapper(
             kwargs.pop(name, None)
         return kwargs
 
+    has_files = split is not None and any(_is_upload(f.tp) for f in split)
+
+    def close_uploads(kwargs: dict[str, Any]) -> None:
+        # Uploaded files live until the handler returns (as in Starlette).
+        for value in kwargs.values():
+            for item in value if isinstance(value, list) else (value,):
+                if isinstance(item, UploadFile):
+                    item.file.close()
+
     if is_async:
 
         async def async_wrapper(**kwargs: Any) -> Any:
-            return await endpoint(**prepare(kwargs))
+            call_kwargs = prepare(kwargs)
+            try:
+                return await endpoint(**call_kwargs)
+            finally:
+                if has_files:
+                    close_uploads(call_kwargs)
 
         wrapper: Callable[..., Any] = async_wrapper
     else:
 
         def sync_wrapper(**kwargs: Any) -> Any:
-            return endpoint(**prepare(kwargs))
+            call_kwargs = prepare(kwargs)
+            try:
+                return endpoint(**call_kwargs)
+            finally:
+                if has_files:
+                    close_uploads(call_kwargs)
 
         wrapper = sync_wrapper
     wrapper.__name__ = getattr(endpoint, "__name__", "endpoint")
@@ -561,5 +630,3 @@ def plan_endpoint(
     """Analyse one handler for one route template."""
     return _Planner(endpoint, template, body_schema, parameters_schema, body_media).plan()
 
-
-__all__ += ["Cookie", "Header", "Path", "Query", "jsonable"]

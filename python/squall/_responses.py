@@ -4,9 +4,10 @@ included) from any instance of Response."""
 
 from __future__ import annotations
 
+import functools
 import http.cookies
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from typing import Any, ClassVar, Final, Literal
@@ -26,6 +27,15 @@ def check_header(name: str, value: str) -> None:
         raise ValueError(f"header {name!r}: value contains CR, LF or NUL")
 
 
+@functools.lru_cache(maxsize=64)
+def _content_type(media_type: str, charset: str) -> str:
+    """The Content-Type value, checked once per distinct media type (a per-response cost otherwise)."""
+    if media_type.startswith("text/") and "charset=" not in media_type:
+        media_type = f"{media_type}; charset={charset}"
+    check_header("content-type", media_type)
+    return media_type
+
+
 class Response:
     media_type: ClassVar[str | None] = None
     charset: ClassVar[str] = "utf-8"
@@ -37,25 +47,24 @@ class Response:
         headers: Mapping[str, str] | None = None,
         media_type: str | None = None,
     ) -> None:
-        if not isinstance(status_code, int) or not 100 <= status_code <= 999:
+        if type(status_code) is not int or not 100 <= status_code <= 999:
             raise ValueError(f"invalid status code {status_code!r}")
         self.status_code = status_code
         self.body: bytes = self.render(content)
-        self.raw_headers: list[tuple[str, str]] = []
+        raw: list[tuple[str, str]] = []
         has_type = False
         if headers:
             for name, value in headers.items():
                 value = str(value)
                 check_header(name, value)
-                if name.lower() == "content-type":
+                low = name.lower()
+                if low == "content-type":
                     has_type = True
-                self.raw_headers.append((name.lower(), value))
+                raw.append((low, value))
         mtype = media_type if media_type is not None else self.media_type
         if mtype is not None and not has_type:
-            if mtype.startswith("text/") and "charset=" not in mtype:
-                mtype = f"{mtype}; charset={self.charset}"
-            check_header("content-type", mtype)
-            self.raw_headers.append(("content-type", mtype))
+            raw.append(("content-type", _content_type(mtype, self.charset)))
+        self.raw_headers: list[tuple[str, str]] = raw
 
     def render(self, content: Any) -> bytes:
         if content is None:
@@ -161,9 +170,15 @@ class RedirectResponse(Response):
         self.set_header("location", quote(str(url), safe=":/%#?=@[]!$&'()*+,;~"))
 
 
-def _json_dumps(content: Any) -> bytes:
-    # Imported lazily so that the pure-Python parts (schema translation)
-    # import without the compiled extension.
-    from ._squall import json_dumps
+_json_dumps_impl: Callable[[Any], bytes] | None = None
 
-    return json_dumps(content)
+
+def _json_dumps(content: Any) -> bytes:
+    # Imported on first use so that the pure-Python parts (schema
+    # translation) import without the compiled extension.
+    global _json_dumps_impl
+    if _json_dumps_impl is None:
+        from ._squall import json_dumps
+
+        _json_dumps_impl = json_dumps
+    return _json_dumps_impl(content)

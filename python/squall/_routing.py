@@ -23,7 +23,7 @@ class RouteKwargs(TypedDict, total=False):
     parameters_schema: Mapping[str, Any] | None
     body_media: str | None
     response_model: Any
-    validate_response: bool
+    validate_response: bool | None
     name: str | None
 
 
@@ -42,7 +42,8 @@ class RouteOptions:
     response_model: Any = None
     """The type the return value must match when validate_response is on
     (default: the return annotation)."""
-    validate_response: bool = False
+    validate_response: bool | None = None
+    """Check the return value against response_model (default: the app's setting)."""
     name: str | None = None
 
 

@@ -74,6 +74,9 @@ class SchemaBuilder:
         marker = marker_of(extras)
         if marker is not None:
             base = apply_constraints(base, marker)
+        foreign = foreign_constraints(extras)
+        if foreign:
+            base = _constrain(base, foreign)
         return base
 
     def with_defs(self, schema: dict[str, Any]) -> dict[str, Any]:
@@ -318,10 +321,51 @@ def apply_constraints(schema: dict[str, Any], marker: Param) -> dict[str, Any]:
     if not extra:
         return schema
     if "anyOf" in schema:
-        members = [
-            m if m.get("type") == "null" else {**m, **extra} for m in schema["anyOf"]
-        ]
+        members = [m if m.get("type") == "null" else _constrain(m, extra) for m in schema["anyOf"]]
         return {**schema, "anyOf": members}
+    return _constrain(schema, extra)
+
+
+# annotated-types (used by pydantic and msgspec users) attribute -> JSON Schema keyword.
+_FOREIGN_KEYWORDS: Final = {
+    "gt": "exclusiveMinimum",
+    "ge": "minimum",
+    "lt": "exclusiveMaximum",
+    "le": "maximum",
+    "multiple_of": "multipleOf",
+    "min_length": "minLength",
+    "max_length": "maxLength",
+    "pattern": "pattern",
+}
+
+
+def foreign_constraints(extras: list[Any]) -> dict[str, Any]:
+    """Constraints from annotated-types objects (Gt, Le, MaxLen, Interval, ...) and
+    pydantic's Field() in Annotated[...], read by duck typing so neither is imported."""
+    out: dict[str, Any] = {}
+    for extra in extras:
+        items = [extra]
+        metadata = getattr(extra, "metadata", None)
+        if isinstance(metadata, list):  # pydantic FieldInfo
+            items.extend(metadata)
+        for item in items:
+            module = type(item).__module__
+            if not module.startswith(("annotated_types", "pydantic")):
+                continue
+            for attr, keyword in _FOREIGN_KEYWORDS.items():
+                value = getattr(item, attr, None)
+                if value is not None and isinstance(value, (int, float, str)) and not isinstance(value, bool):
+                    out[keyword] = value
+    return out
+
+
+_ARRAY_KEYWORDS: Final = {"minLength": "minItems", "maxLength": "maxItems"}
+
+
+def _constrain(schema: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    """min_length/max_length of a list mean its number of items (as in pydantic)."""
+    if schema.get("type") == "array":
+        extra = {_ARRAY_KEYWORDS.get(k, k): v for k, v in extra.items()}
     return {**schema, **extra}
 
 

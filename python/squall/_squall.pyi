@@ -86,11 +86,23 @@ class Server:
     def close(self) -> None: ...
     @property
     def port(self) -> int: ...
+    # Additive (binding): requests handed to Python whose answer is still
+    # pending (async Tasks, thread-pool jobs). drained() is True only when the
+    # core is drained and this is 0; close() refuses while it is not 0.
+    @property
+    def inflight(self) -> int: ...
 
 def json_dumps(obj: Any) -> bytes:
     """Encode with the C encoder (dict, list, tuple, str, int, float, bool,
     None, dataclass, msgspec Struct, pydantic model, datetime/date/time, UUID,
-    Enum, Decimal). NaN/Infinity and unknown types raise TypeError/ValueError."""
+    Enum, Decimal). NaN/Infinity and unknown types raise TypeError/ValueError.
+
+    Additive details: set/frozenset encode as arrays; dict keys may be str,
+    int, float, bool, None, UUID or Enum (written as strings, as json.dumps
+    does); Decimal is written as a JSON number with its exact digits;
+    pydantic models are dumped by alias; a lone surrogate in a str raises
+    UnicodeEncodeError; nesting deeper than 256 levels (or a cycle) raises
+    ValueError."""
 
 def json_loads(data: bytes | str) -> Any:
     """Parse with the C reader straight into Python objects."""

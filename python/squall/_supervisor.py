@@ -30,7 +30,7 @@ __all__ = ["bind_socket", "run_worker_process", "serve", "worker_hooks"]
 logger = logging.getLogger("squall.supervisor")
 
 _POLL_INTERVAL: Final = 0.05  # how often dead workers are looked for
-_DRAIN_TIMEOUT: Final = 30.0  # then stragglers are killed
+_DRAIN_TIMEOUT: Final = 30.0  # the core's default grace; stragglers are killed 5 s after it
 _QUICK_DEATH: Final = 1.0  # a worker that dies this fast after starting counts as failing
 _MAX_QUICK_DEATHS: Final = 10
 
@@ -121,7 +121,9 @@ def serve(
                 started = children.pop(pid)
                 if stopping:
                     break
-                logger.warning("worker %d exited (status %d); starting a new one", pid, code)
+                logger.warning(
+                    "squall: worker %d exited (status %d); starting a new one", pid, os.waitstatus_to_exitcode(code)
+                )
                 quick_deaths = quick_deaths + 1 if time.monotonic() - started < _QUICK_DEATH else 0
                 if quick_deaths >= _MAX_QUICK_DEATHS:
                     print("squall: workers keep failing at start-up; giving up", file=sys.stderr, flush=True)
@@ -130,20 +132,20 @@ def serve(
                     break
                 children[_fork_worker(app, build_server)] = time.monotonic()
     finally:
-        _stop_children(children)
+        _stop_children(children, (limits or {}).get("grace", _DRAIN_TIMEOUT) + 5.0)
         sock.close()
         for s, handler in previous.items():
             signal.signal(s, handler)
     return status
 
 
-def _stop_children(children: dict[int, float]) -> None:
+def _stop_children(children: dict[int, float], timeout: float) -> None:
     for pid in children:
         try:
             os.kill(pid, signal.SIGTERM)
         except ProcessLookupError:
             pass
-    deadline = time.monotonic() + _DRAIN_TIMEOUT
+    deadline = time.monotonic() + timeout
     while children and time.monotonic() < deadline:
         for pid in list(children):
             done, _ = os.waitpid(pid, os.WNOHANG)

@@ -44,6 +44,12 @@ class EagerStartLoop(asyncio.SelectorEventLoop):
 
     _squall_eager = False
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # An instance attribute from the start: the C dispatcher sets it per
+        # request, and a late new key would de-optimise attribute access.
+        self._squall_eager = False
+
     def call_soon(  # type: ignore[override]
         self,
         callback: Callable[..., object],

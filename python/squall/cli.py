@@ -60,7 +60,7 @@ def _parser() -> argparse.ArgumentParser:
         type=_limit,
         default=[],
         metavar="NAME=VALUE",
-        help="a server limit by its sq_config field name, e.g. max_body_size=1048576 (repeatable)",
+        help="a server limit by its sq_config field name, e.g. max_body=1048576 (repeatable)",
     )
     run.add_argument("--factory", action="store_true", help="APP is a callable returning the app")
     return parser

@@ -258,7 +258,11 @@ class TestClient:
         cookies: Mapping[str, str] | None = None,
     ) -> TestResponse:
         self.start()
-        target = url if url.startswith("/") else urlsplit(url).path or "/"
+        if url.startswith("/"):
+            target = url
+        else:  # an absolute URL (http://testserver/...): only its path and query are sent
+            parts = urlsplit(url)
+            target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         if params:
             expanded: list[tuple[str, Any]] = []
             for k, v in _pairs(params):

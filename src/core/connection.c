@@ -9,8 +9,14 @@
  * parsed in the same turn and the whole batch is flushed once at the end of
  * the turn (fast pipelining).
  * Writing: answers are appended to `out` and sent with one send() per batch;
- * a partial write waits for the EPOLLOUT edge. Above output_high_water the
- * connection stops parsing (back-pressure) and streams get SQ_EAGAIN.
+ * a big body behind an empty output goes out with one writev(head, body)
+ * instead of being copied. A partial write waits for the EPOLLOUT edge.
+ * Above output_high_water the connection stops parsing (back-pressure) and
+ * streams get SQ_EAGAIN.
+ * Re-entrancy: handler callbacks run only inside a loop turn. An answer that
+ * completes later (another thread, or the embedder outside sq_server_poll)
+ * is flushed at once but the next pipelined request is parsed at the end of
+ * a turn, so on_request never runs inside sq_respond.
  * Memory: the read buffer is taken from the server's free-list when bytes
  * arrive and returned as soon as the connection is idle with nothing
  * buffered, so an idle keep-alive connection costs the struct (~200 bytes)
@@ -27,6 +33,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 enum { STEP_NEED = 0, STEP_PROGRESS, STEP_STOP };
@@ -35,6 +42,7 @@ static const char CONTINUE_100[] = "HTTP/1.1 100 Continue\r\n\r\n";
 static const char PROBLEM_CT[] = "Content-Type: application/problem+json\r\n";
 
 static void begin_linger(sq__conn *c);
+static void schedule_ready(sq__conn *c);
 
 /* ---- timers ---- */
 
@@ -343,8 +351,10 @@ static int parse_step(sq__conn *c) {
         }
         c->state = SQ__CS_BODY;
         set_timer(c, SQ__T_BODY, 1);
-        int whole = !p->chunked && c->rlen >= c->body_pos;
-        if (p->expect_continue && p->version_minor >= 1 && !whole) {
+        /* 100 Continue only when the client waits for it: not when some of
+         * the body already arrived (RFC 9110 10.1.1 lets us omit it). */
+        int started = c->rlen > body_start;
+        if (p->expect_continue && p->version_minor >= 1 && !started) {
             if (sq_buf_append(&c->out, CONTINUE_100, sizeof CONTINUE_100 - 1) < 0) {
                 sq__conn_close(c);
                 return STEP_STOP;
@@ -469,7 +479,9 @@ void sq__conn_drive(sq__conn *c) {
             break;
         }
         if (c->state == SQ__CS_HANDLER) {
-            if (c->peer_closed) sq__conn_close(c); /* cancels the handler */
+            /* The client left while the handler works: cancel it (like
+             * nginx's 499). An answer already queued is still flushed. */
+            if (c->peer_closed && !(c->ex && c->ex->complete)) sq__conn_close(c);
             break;
         }
         if (c->close_after) break;
@@ -548,7 +560,7 @@ void sq__conn_output_added(sq__conn *c) {
 }
 
 void sq__conn_flush(sq__conn *c) {
-    if (c->closed) return;
+    if (c->closed || c->broken) return;
     sq_server *s = c->server;
     int progress = 0;
     while (c->out_sent < c->out.len) {
@@ -567,6 +579,12 @@ void sq__conn_flush(sq__conn *c) {
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
             c->write_blocked = 1;
             break;
+        }
+        if (!s->in_turn) { /* inside a responder call: cancel from the loop, not from here */
+            c->broken = 1;
+            c->out.len = c->out_sent = 0;
+            schedule_ready(c);
+            return;
         }
         sq__conn_close(c); /* EPIPE, ECONNRESET: the client is gone */
         return;
@@ -601,10 +619,50 @@ void sq__conn_flush(sq__conn *c) {
     }
 }
 
+static void schedule_ready(sq__conn *c) {
+    sq_server *s = c->server;
+    if (!c->in_ready) {
+        c->in_ready = 1;
+        c->ready_next = s->ready_list;
+        s->ready_list = c;
+    }
+    if (!s->in_turn) sq__loop_wake(&s->loop); /* the embedder's next poll continues */
+}
+
+size_t sq__conn_send_with_body(sq__conn *c, const void *body, size_t len) {
+    if (c->closed || c->broken || c->write_blocked) return 0;
+    size_t head = sq__conn_backlog(c);
+    struct iovec iov[2] = {{c->out.data + c->out_sent, head}, {(void *)body, len}};
+    ssize_t n;
+    do {
+        n = writev(c->io.fd, iov, 2);
+    } while (n < 0 && errno == EINTR);
+    if (n <= 0) return 0; /* EAGAIN or an error: the normal flush sees it */
+    size_t sent = (size_t)n;
+    if (sent < head) {
+        c->out_sent += sent;
+        return 0;
+    }
+    c->out.len = c->out_sent = 0;
+    return sent - head;
+}
+
 void sq__conn_request_done(sq__conn *c) {
     if (!c || c->closed || c->in_drive) return; /* the drive loop picks it up */
     if (c->state != SQ__CS_HANDLER || !c->ex || !c->ex->complete) return;
-    finish_exchange(c);
+    /* Parsing the next pipelined request would call on_request from inside
+     * sq_respond; continue at the end of the turn instead. */
+    schedule_ready(c);
+}
+
+void sq__conn_ready(sq__conn *c) {
+    c->in_ready = 0;
+    if (c->closed) return;
+    if (c->broken) {
+        sq__conn_close(c);
+        return;
+    }
+    if (c->state == SQ__CS_HANDLER && c->ex && c->ex->complete) finish_exchange(c);
     sq__conn_drive(c);
 }
 

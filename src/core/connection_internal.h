@@ -98,6 +98,7 @@ struct sq__conn {
     sq__conn *prev, *next;     /* all connections */
     sq__conn *flush_next;      /* output to flush at the end of the turn */
     sq__conn *dead_next;       /* freed at the end of the turn */
+    sq__conn *ready_next;      /* continue at the end of the turn (answer came later) */
     char *rbuf;
     size_t rcap, rlen, rpos;   /* buffer, bytes in it, start of the current request */
     size_t body_pos;           /* chunked: end of the decoded body so far; else body end */
@@ -111,6 +112,8 @@ struct sq__conn {
     unsigned in_flush : 1;
     unsigned in_drive : 1;     /* conn_drive on the stack: no re-entry */
     unsigned write_blocked : 1;
+    unsigned in_ready : 1;
+    unsigned broken : 1;       /* a send failed outside a turn: close in the next one */
     unsigned bp_paused : 1;    /* stopped parsing: output above the high-water mark */
     int client_port;
     uint8_t client_host_len;
@@ -157,6 +160,7 @@ struct sq_server {
     sq__conn *conns;
     size_t num_conns;
     sq__conn *flush_list;
+    sq__conn *ready_list;
     sq__conn *dead_list;
 
     sq_responder *ex_free;
@@ -219,9 +223,18 @@ void sq__conn_request_done(sq__conn *c);    /* the exchange's answer is complete
 void sq__conn_output_added(sq__conn *c);    /* schedule a flush */
 void sq__conn_drive(sq__conn *c);           /* parse / read what can be */
 void sq__conn_flush(sq__conn *c);
+/* A big body behind an otherwise empty output: one writev of the queued
+ * head and the body, no copy. Returns how many body bytes went out; the
+ * caller queues the rest. */
+size_t sq__conn_send_with_body(sq__conn *c, const void *body, size_t len);
+#define SQ__DIRECT_BODY_MIN (16 * 1024)
 size_t sq__conn_backlog(const sq__conn *c);
 void sq__conn_shutdown_idle(sq__conn *c);   /* graceful shutdown: close if idle */
 void sq__conn_free(sq__conn *c);
+/* End of turn: an answer completed outside the drive loop, or a deferred
+ * close. Handlers are only ever called from inside a loop turn, never from
+ * inside sq_respond / sq_stream_write. */
+void sq__conn_ready(sq__conn *c);
 
 /* ---- server.c ---- */
 void sq__server_conn_closed(sq_server *s);  /* may resume accepting */

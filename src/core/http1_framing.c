@@ -45,6 +45,25 @@ static int next_list_element(sq_slice *rest, sq_slice *elem) {
     return 1;
 }
 
+/* Host = uri-host [ ":" port ] (RFC 9110 7.2): the bytes of reg-name,
+ * IP-literal and port. Anything else (spaces, '/', '@', quotes) is a Host
+ * with an invalid field value, which RFC 9112 3.2 answers with 400. */
+int sq__http1_valid_host(const char *p, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)p[i];
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) continue;
+        switch (c) {
+        case '-': case '.': case '_': case '~': case '!': case '$': case '&': case '\'':
+        case '(': case ')': case '*': case '+': case ',': case ';': case '=': case ':':
+        case '[': case ']': case '%':
+            continue;
+        default:
+            return 0;
+        }
+    }
+    return 1;
+}
+
 /* Content-Length = 1*DIGIT, at most 2^63 - 1. No sign, no list. */
 static int parse_content_length(sq_slice v, int64_t *out) {
     if (v.len == 0) return -1;
@@ -79,7 +98,11 @@ int sq__http1_derive_framing(sq_http1_request *req) {
         sq_slice rest, elem;
         switch (name.len) {
         case 4:
-            if (NAME_IS(name, "host")) hosts++;
+            if (NAME_IS(name, "host")) {
+                if (!sq__http1_valid_host(value.base, value.len))
+                    return sq__http1_fail(req, 400, "invalid Host header");
+                hosts++;
+            }
             break;
         case 6:
             if (NAME_IS(name, "expect")) {

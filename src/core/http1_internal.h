@@ -14,4 +14,7 @@ int sq__http1_fail(sq_http1_request *req, int status, const char *reason);
  * from sq__http1_fail. */
 int sq__http1_derive_framing(sq_http1_request *req);
 
+/* 1 when p[0..n) may be a Host value or an absolute-form authority. */
+int sq__http1_valid_host(const char *p, size_t n);
+
 #endif

@@ -1,16 +1,21 @@
 /* Incremental, zero-copy HTTP/1.1 request-head parser (RFC 9112).
  *
  * The head is processed one complete line at a time: memchr finds the LF,
- * then the line is validated with a table lookup per byte and its slices
- * stored. Between calls only two offsets survive: where the current line
- * starts and where the LF search resumes, so a head that arrives one byte
- * per call is scanned once, not quadratically.
+ * then the line is validated (a table lookup per byte for short runs, eight
+ * bytes at a time for targets and header values) and its slices stored.
+ * Between calls only two offsets and a small sub-state survive: where the
+ * current line starts, where scanning resumes, and where inside the line
+ * the scan is; so a head that arrives one byte per call is scanned once,
+ * not quadratically.
  *
- * Incremental equals whole: every decision is a function of a prefix of the
- * input and is taken at the same prefix however the bytes are split.
- * Lines are validated only once complete; the limits (414, 431) are checked
- * on the incomplete line with conditions that are monotone in its length,
- * and are checked again, identically, before a complete line is used. */
+ * Incremental equals whole: every refusal is a function of the shortest
+ * prefix of the input that already decides it, whichever way the bytes are
+ * split. On an incomplete line, the new bytes are checked for a byte that
+ * no completion could make valid, and the limits (414, 431) are checked
+ * with conditions monotone in the length; whichever fires at the shorter
+ * prefix wins. When the line is complete, the same decision is replayed
+ * only if a limit is at stake (rare); otherwise the complete-line parsers,
+ * which refuse every such line with 400 as well, do the work in one pass. */
 #include <limits.h>
 #include <string.h>
 
@@ -110,6 +115,8 @@ static int parse_target(sq_http1_request *req) {
             i++;
         }
         if (i == scheme_len) return sq__http1_fail(req, 400, "absolute-form target without host");
+        if (!sq__http1_valid_host(t + scheme_len, i - scheme_len))
+            return sq__http1_fail(req, 400, "invalid host in absolute-form target");
         split_path_query(req, t + i, n - i);
         return 0;
     }
@@ -150,7 +157,11 @@ static int parse_request_line(sq_http1_request *req, const char *s, size_t n) {
 static int parse_header_line(sq_http1_request *req, const char *s, size_t n, size_t max_headers) {
     if (s[0] == ' ' || s[0] == '\t') return sq__http1_fail(req, 400, "obs-fold in header");
     size_t i = 0;
-    while (i < n && sq__is_token((unsigned char)s[i])) i++;
+    const unsigned char *u = (const unsigned char *)s;
+    while (n - i >= 4 && sq__is_token(u[i]) && sq__is_token(u[i + 1]) && sq__is_token(u[i + 2]) &&
+           sq__is_token(u[i + 3]))
+        i += 4;
+    while (i < n && sq__is_token(u[i])) i++;
     if (i == n || s[i] != ':') {
         if (i < n && (s[i] == ' ' || s[i] == '\t'))
             return sq__http1_fail(req, 400, "whitespace before colon in header");
@@ -301,6 +312,7 @@ int sq_http1_parse_request(const char *buf, size_t len, sq_http1_request *req,
     if (req->_state == ST_DONE) return (int)req->_scan_pos;
     if (req->_state == ST_ERROR)
         return (req->error_status == 414 || req->error_status == 431) ? SQ_ETOOBIG : SQ_EINVAL;
+    if (len < req->_scan_pos) return SQ_ESTATE; /* the buffer shrank: a caller bug */
 
     if (req->_state == ST_START) {
         /* One empty line before the request line is ignored (RFC 9112 2.2). */

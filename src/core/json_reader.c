@@ -72,7 +72,7 @@ static int push_scratch(parser *ps, sq_json_member **slot) {
 /* ---- UTF-8 validation of one multi-byte sequence starting at p (>= 0x80).
  * Returns its length or 0 when invalid (overlong, surrogate, > U+10FFFF,
  * truncated). */
-static size_t utf8_seq_len(const unsigned char *p, const unsigned char *end) {
+size_t sq__utf8_seq_len(const unsigned char *p, const unsigned char *end) {
     unsigned c = p[0];
     size_t avail = (size_t)(end - p);
     if (c >= 0xC2 && c <= 0xDF) {
@@ -148,7 +148,7 @@ static int parse_string(parser *ps, const char **out, size_t *out_len) {
         }
         if (c < 0x20) return fail(ps, p, "control character in string");
         if (c >= 0x80) {
-            size_t n = utf8_seq_len((const unsigned char *)p, (const unsigned char *)end);
+            size_t n = sq__utf8_seq_len((const unsigned char *)p, (const unsigned char *)end);
             if (!n) return fail(ps, p, "invalid UTF-8");
             p += n;
             continue;

@@ -1,6 +1,7 @@
 /* Compact JSON writer into a sq_buf. Strings are escaped per RFC 8259
  * (the two mandatory escapes, the short forms, \u00XX for the remaining
- * control characters; other UTF-8 is copied as is). Doubles are written in
+ * control characters; other valid UTF-8 is copied as is, invalid bytes
+ * become \ufffd). Doubles are written in
  * the shortest form that reads back to the same bits, and always look like
  * floats ("1.0", not "1") so a float stays a float for Python readers. */
 #include <math.h>
@@ -21,6 +22,22 @@ int sq_json_write_string(sq_buf *b, const char *s, size_t len) {
     size_t run = 0; /* start of the pending unescaped run */
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)s[i];
+        if (c >= 0x80) {
+            /* Valid UTF-8 is copied; an invalid byte (from a value that did
+             * not come through the JSON reader) becomes U+FFFD so the output
+             * stays valid JSON text. */
+            size_t n = sq__utf8_seq_len((const unsigned char *)s + i, (const unsigned char *)s + len);
+            if (n) {
+                i += n - 1;
+                continue;
+            }
+            memcpy(o, s + run, i - run);
+            o += i - run;
+            run = i + 1;
+            memcpy(o, "\\ufffd", 6);
+            o += 6;
+            continue;
+        }
         if (c >= 0x20 && c != '"' && c != '\\') continue;
         memcpy(o, s + run, i - run);
         o += i - run;

@@ -49,7 +49,9 @@ void sq__exchange_unref(sq_responder *ex) {
 
 /* ---- loop-thread implementations ---- */
 
-static int usable(sq_responder *ex) { return ex->conn && !atomic_load(&ex->gone); }
+static int usable(sq_responder *ex) {
+    return ex->conn && !ex->conn->broken && !atomic_load(&ex->gone);
+}
 
 static int head_for(sq_responder *ex, int status, const sq_header_out *h, size_t nh,
                     const char *block, size_t block_len, int framing, uint64_t clen) {
@@ -83,12 +85,21 @@ int sq__respond_local(sq_responder *ex, int status, const sq_header_out *h, size
     sq__conn *c = ex->conn;
     int no_body = status < 200 || status == 204 || status == 304;
     int framing = no_body ? SQ__FRAME_NONE : SQ__FRAME_LENGTH;
+    size_t head_start = c->out.len;
     if (head_for(ex, status, h, nh, block, block_len, framing, body_len) < 0) {
         sq__conn_close(c);
         return SQ_ENOMEM;
     }
+    size_t head_end = head_start == 0 ? c->out.len : 0; /* 0: output was not empty */
     if (!no_body && !ex->req.is_head && body_len) {
-        if (sq_buf_append(&c->out, body, body_len) < 0) {
+        size_t done = 0;
+        /* Nothing queued before this head: send head + body with one writev
+         * instead of copying a big body (pipelined batches keep copying so
+         * they leave in one write, in order). */
+        if (body_len >= SQ__DIRECT_BODY_MIN && c->out_sent == 0 && c->out.len == head_end)
+            done = sq__conn_send_with_body(c, body, body_len);
+        if (done < body_len &&
+            sq_buf_append(&c->out, (const char *)body + done, body_len - done) < 0) {
             sq__conn_close(c);
             return SQ_ENOMEM;
         }
@@ -156,6 +167,7 @@ static int stream_write_local(sq_responder *ex, const void *data, size_t len) {
         }
         ex->bytes_out += len;
         sq__conn_output_added(c);
+        if (!usable(ex)) return SQ_EGONE;
     }
     if (over_high_water(ex)) {
         atomic_store(&ex->want_writable, 1);
@@ -309,19 +321,18 @@ int sq_stream_begin(sq_responder *res, int status, const sq_header_out *headers,
 int sq_stream_write(sq_responder *res, const void *data, size_t len) {
     if (!sq__on_loop_thread(res->server)) {
         if (atomic_load(&res->gone)) return SQ_EGONE;
-        atomic_fetch_add(&res->queued, len);
+        /* Only the queued bytes are visible from here; the loop bounds the
+         * socket backlog. The flag is raised before the item is queued so the
+         * loop cannot drain it unseen and never call on_writable. */
+        size_t after = atomic_fetch_add(&res->queued, len) + len;
+        int full = after > res->server->high_water;
+        if (full) atomic_store(&res->want_writable, 1);
         int r = enqueue(res, SQ__C_WRITE, 0, 0, NULL, 0, data, len);
         if (r < 0) {
             atomic_fetch_sub(&res->queued, len);
             return r;
         }
-        /* The loop's view of the socket backlog is not ours to read; the
-         * queued bytes alone bound what this thread can pile up. */
-        if (atomic_load(&res->queued) > res->server->high_water) {
-            atomic_store(&res->want_writable, 1);
-            return SQ_EAGAIN;
-        }
-        return 0;
+        return full ? SQ_EAGAIN : 0;
     }
     return stream_write_local(res, data, len);
 }

@@ -53,9 +53,22 @@ static int is_tchar(unsigned char c) {
     return c && strchr("!#$%&'*+-.^_`|~", c) != NULL;
 }
 
+static int name_is(sq_slice name, const char *lower, size_t len) {
+    if (name.len != len) return 0;
+    for (size_t i = 0; i < len; i++) {
+        char c = name.base[i];
+        if (c >= 'A' && c <= 'Z') c = (char)(c - 'A' + 'a');
+        if (c != lower[i]) return 0;
+    }
+    return 1;
+}
+
 int sq__headers_check(const sq_header_out *h, size_t n) {
     for (size_t i = 0; i < n; i++) {
         if (h[i].name.len == 0) return SQ_EINVAL;
+        /* The core owns the framing: a second one would desynchronise the client. */
+        if (name_is(h[i].name, "content-length", 14) || name_is(h[i].name, "transfer-encoding", 17))
+            return SQ_EINVAL;
         for (size_t j = 0; j < h[i].name.len; j++)
             if (!is_tchar((unsigned char)h[i].name.base[j])) return SQ_EINVAL;
         for (size_t j = 0; j < h[i].value.len; j++) {

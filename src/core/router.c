@@ -462,70 +462,6 @@ int sq_router_compile(sq_router *r) {
     return 0;
 }
 
-/* ===== Typed segment parsers ===== */
-
-int sq__route_parse_int(const char *s, size_t n) {
-    size_t i = 0;
-    int neg = 0;
-    if (i < n && s[i] == '-') {
-        neg = 1;
-        i++;
-    }
-    if (i == n) return 0;
-    uint64_t v = 0;
-    const uint64_t limit = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
-    for (; i < n; i++) {
-        unsigned d = (unsigned)(unsigned char)s[i] - '0';
-        if (d > 9) return 0;
-        if (v > (limit - d) / 10) return 0;
-        v = v * 10 + d;
-    }
-    return 1;
-}
-
-static size_t skip_digits(const char *s, size_t i, size_t n) {
-    while (i < n && s[i] >= '0' && s[i] <= '9') i++;
-    return i;
-}
-
-int sq__route_parse_float(const char *s, size_t n) {
-    size_t i = 0;
-    if (i < n && (s[i] == '-' || s[i] == '+')) i++;
-    size_t int_start = i;
-    i = skip_digits(s, i, n);
-    size_t int_digits = i - int_start, frac_digits = 0;
-    if (i < n && s[i] == '.') {
-        size_t f = i + 1;
-        i = skip_digits(s, f, n);
-        frac_digits = i - f;
-    }
-    if (int_digits + frac_digits == 0) return 0;
-    if (i < n && (s[i] == 'e' || s[i] == 'E')) {
-        i++;
-        if (i < n && (s[i] == '-' || s[i] == '+')) i++;
-        size_t e = i;
-        i = skip_digits(s, i, n);
-        if (i == e) return 0;
-    }
-    return i == n;
-}
-
-static int is_hex(unsigned char c) {
-    return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f');
-}
-
-int sq__route_parse_uuid(const char *s, size_t n) {
-    if (n != 36) return 0;
-    for (size_t i = 0; i < 36; i++) {
-        if (i == 8 || i == 13 || i == 18 || i == 23) {
-            if (s[i] != '-') return 0;
-        } else if (!is_hex((unsigned char)s[i])) {
-            return 0;
-        }
-    }
-    return 1;
-}
-
 static int segment_parses(int kind, const char *s, size_t n) {
     switch (kind) {
     case SQ__PARAM_INT: return sq__route_parse_int(s, n);
@@ -694,8 +630,4 @@ void sq_router_match(const sq_router *r, sq_slice method, sq_slice path, sq_rout
         out->status = SQ_ROUTE_METHOD_NOT_ALLOWED;
         out->allow = w.allow_node->allow;
     }
-}
-
-const char *sq__router_param_kind_name(int kind) {
-    return kind >= 0 && kind < SQ__PARAM_KINDS ? kind_names[kind] : "static";
 }

@@ -21,7 +21,5 @@ int sq__route_parse_int(const char *s, size_t n);
 int sq__route_parse_float(const char *s, size_t n);
 /* 1 if s[0..n) is 8-4-4-4-12 hex digits, either case. */
 int sq__route_parse_uuid(const char *s, size_t n);
-/* "int", "float", "uuid", "str", "path", or "static". */
-const char *sq__router_param_kind_name(int kind);
 
 #endif

@@ -95,7 +95,7 @@ int sq__regex_compile(sq_schema *s, const char *src, size_t len, sq__regex **out
     PCRE2_SIZE erroff;
     /* UTF mode with UCP so \d, \w match what ECMA-262's Unicode mode and
      * Python's re do for non-ASCII text; unanchored, as the spec says. */
-    pcre2_code *code = pcre2_compile((PCRE2_SPTR)src, len, PCRE2_UTF | PCRE2_UCP | PCRE2_NO_UTF_CHECK,
+    pcre2_code *code = pcre2_compile((PCRE2_SPTR)src, len, PCRE2_UTF | PCRE2_UCP,
                                      &errcode, &erroff, NULL);
     if (!code) {
         char msg[128];
@@ -156,11 +156,14 @@ static pcre2_match_data *thread_match_data(void) {
 int sq__regex_search(const sq__regex *re, const char *subject, size_t len) {
     pcre2_match_data *md = thread_match_data();
     if (!md) return -1;
-    /* The JSON reader guarantees valid UTF-8, so skip PCRE2's own check. */
-    int rc = re->jit ? pcre2_jit_match(re->code, (PCRE2_SPTR)subject, len, 0, 0, md, NULL)
-                     : pcre2_match(re->code, (PCRE2_SPTR)subject, len, 0, PCRE2_NO_UTF_CHECK, md, NULL);
+    /* pcre2_match runs the JIT code when there is some, after checking the
+     * subject is valid UTF-8: values that did not come through the JSON
+     * reader (percent-decoded query strings) may not be, and matching
+     * invalid UTF-8 in UTF mode without the check is undefined. Invalid
+     * UTF-8 counts as no match. */
+    int rc = pcre2_match(re->code, (PCRE2_SPTR)subject, len, 0, 0, md, NULL);
     if (rc >= 0) return 1;
-    if (rc == PCRE2_ERROR_NOMATCH) return 0;
+    if (rc == PCRE2_ERROR_NOMATCH || (rc <= PCRE2_ERROR_UTF8_ERR1 && rc >= PCRE2_ERROR_UTF8_ERR21)) return 0;
     return -1;
 }
 
@@ -296,8 +299,10 @@ static int is_annotation(const sq_json_member *m) {
         "title", "description", "examples", "example", "default", "deprecated", "readOnly",
         "writeOnly", "$comment", "$schema", "$id", "$anchor", "$dynamicAnchor", "$vocabulary",
         "contentEncoding", "contentMediaType", "contentSchema", "$defs", "definitions",
-        /* OpenAPI 3.x annotations found in FastAPI / fixture schemas */
-        "discriminator", "xml", "externalDocs",
+        /* OpenAPI 3.x annotations found in FastAPI / fixture schemas, and
+         * its `components` section as a container of $ref targets
+         * ("#/components/schemas/Pet"), like $defs */
+        "discriminator", "xml", "externalDocs", "components",
     };
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (key_is(m, names[i])) return 1;
@@ -573,6 +578,7 @@ static int compile_keywords(compiler *c, sq__snode *n, const sq_json_value *v) {
         }
     }
     if (n->nullable && n->types != SQ__T_ANY) n->types |= SQ__T_NULL;
+    n->has_applicators = n->num_all_of || n->num_any_of || n->num_one_of || n->not_ || n->if_;
     return 0;
 }
 

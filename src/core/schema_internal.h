@@ -18,6 +18,9 @@
 #include "squall/json.h"
 #include "squall/schema.h"
 
+/* Length of the valid UTF-8 sequence at p (first byte >= 0x80), or 0 when
+ * it is invalid (overlong, surrogate, beyond U+10FFFF, truncated). */
+size_t sq__utf8_seq_len(const unsigned char *p, const unsigned char *end);
 /* strtod in the C locale (whatever the process locale is). */
 double sq__strtod_c(const char *nul_terminated, char **endp);
 /* Shortest round-trip text of a finite double, NUL-terminated, looks like a
@@ -119,6 +122,7 @@ struct sq__snode {
     uint32_t types;    /* allowed instance types (SQ__T_ANY without `type`) */
     uint32_t flags;    /* SQ__HAS_* */
     int nullable;      /* OpenAPI 3.0 `nullable: true` adds null */
+    int has_applicators; /* any of allOf/anyOf/oneOf/not/if: skip them fast */
 
     /* numbers: the double for comparison and the value as written (ctx) */
     double minimum, maximum, excl_min, excl_max, multiple_of;

@@ -59,7 +59,12 @@ typedef struct vctx {
     int coerce;
     int depth;
     int nomem;
+    size_t steps;   /* subschema visits so far: a budget against schemas whose
+                     * overlapping anyOf/oneOf branches re-walk deep values */
+    int exhausted;
 } vctx;
+
+#define MAX_STEPS 20000000u
 
 /* ======================================================================
  * JSON equality
@@ -98,6 +103,17 @@ int sq__json_equal(const sq_json_value *a, const sq_json_value *b) {
         return 1;
     case SQ_JSON_OBJECT:
         if (a->u.obj.len != b->u.obj.len) return 0;
+        {
+            /* same keys in the same order (also right with duplicate keys) */
+            size_t i = 0;
+            for (; i < a->u.obj.len; i++) {
+                const sq_json_member *x = &a->u.obj.members[i], *y = &b->u.obj.members[i];
+                if (x->key_len != y->key_len || memcmp(x->key, y->key, x->key_len) ||
+                    !sq__json_equal(&x->value, &y->value))
+                    break;
+            }
+            if (i == a->u.obj.len) return 1;
+        }
         for (size_t i = 0; i < a->u.obj.len; i++) {
             const sq_json_member *m = &a->u.obj.members[i];
             const sq_json_value *o = sq_json_get(b, m->key, m->key_len);
@@ -307,14 +323,9 @@ static int lax_number(const char *s, size_t len, int want_int, sq_json_value *ou
         out->u.i = neg ? -x : x;
         return 1;
     }
+    if (want_int) return 0; /* "1e3" is not an integer string for pydantic */
     double d = sq__strtod_c(tmp, NULL);
     if (!isfinite(d)) return 0;
-    if (want_int) {
-        if (d != floor(d) || fabs(d) > 9.2e18) return 0;
-        out->type = SQ_JSON_INT;
-        out->u.i = (int64_t)d;
-        return 1;
-    }
     out->type = SQ_JSON_FLOAT;
     out->u.f = d;
     return 1;
@@ -811,6 +822,15 @@ static int pruned_branch(sq__snode *const *list, size_t n, const sq_json_value *
             found = (int)i;
         }
     }
+    if (found >= 0) return found;
+    /* No branch admits the type: Optional[X] given a wrong type reports X's
+     * error, as pydantic does. */
+    for (size_t i = 0; i < n; i++) {
+        if (node_types(list[i]) != SQ__T_NULL) {
+            if (found >= 0) return -1;
+            found = (int)i;
+        }
+    }
     return found;
 }
 
@@ -903,6 +923,12 @@ static int v_node(vctx *c, const sq__snode *n, sq_json_value *inst) {
         return emit(c, "validation_error", j ? sq__msg_printf(c->arena, "False schema does not allow %s", j) : NULL,
                     inst, NULL, NULL, 0);
     }
+    if (++c->steps > MAX_STEPS) {
+        if (!c->collect || c->exhausted) return 1;
+        c->exhausted = 1;
+        return emit(c, "validation_error", "Validation aborted: the document is too complex for this schema", inst,
+                    NULL, NULL, 0);
+    }
     if (c->depth >= MAX_DEPTH) {
         if (!c->collect) return 1;
         return emit(c, "recursion_loop", "Recursion error - cyclic reference detected", inst, NULL, NULL, 0);
@@ -971,7 +997,7 @@ static int v_node(vctx *c, const sq__snode *n, sq_json_value *inst) {
         break;
     }
     if (errs && !c->collect) goto done;
-    if (n->num_all_of || n->num_any_of || n->num_one_of || n->not_ || n->if_) errs += v_combinators(c, n, x);
+    if (n->has_applicators) errs += v_combinators(c, n, x);
 done:
     c->depth--;
     return errs;
@@ -1036,9 +1062,17 @@ static int validate(const sq_schema *s, sq_json_value *instance, sq_loc *loc, sq
     c.coerce = coerce;
     c.depth = 0;
     c.nomem = 0;
+    c.steps = 0;
+    c.exhausted = 0;
     size_t start = errors->len;
     v_node(&c, s->root, instance);
     loc->len = c.prefix_len;
+    if (c.steps > MAX_STEPS && !c.exhausted) {
+        /* the budget ran out inside a probe: say so at the top */
+        c.overflow = 0;
+        emit(&c, "validation_error", "Validation aborted: the document is too complex for this schema", instance,
+             NULL, NULL, 0);
+    }
     if (c.nomem) return SQ_ENOMEM;
     size_t added = errors->len - start;
     if (added > 1) {

@@ -212,11 +212,18 @@ static int ensure_compiled(sq_server *s) {
 /* Work deferred to the end of a turn: one flush per connection per batch,
  * then the memory of connections closed during the turn. */
 void sq__server_end_turn(sq_server *s) {
-    while (s->flush_list) {
-        sq__conn *c = s->flush_list;
-        s->flush_list = c->flush_next;
-        c->in_flush = 0;
-        if (!c->closed) sq__conn_flush(c);
+    while (s->ready_list || s->flush_list) {
+        while (s->ready_list) {
+            sq__conn *c = s->ready_list;
+            s->ready_list = c->ready_next;
+            sq__conn_ready(c);
+        }
+        while (s->flush_list) {
+            sq__conn *c = s->flush_list;
+            s->flush_list = c->flush_next;
+            c->in_flush = 0;
+            if (!c->closed) sq__conn_flush(c);
+        }
     }
     while (s->dead_list) {
         sq__conn *c = s->dead_list;
@@ -227,7 +234,9 @@ void sq__server_end_turn(sq_server *s) {
 
 int sq_server_poll(sq_server *s, int timeout_ms) {
     if (ensure_compiled(s) < 0) return SQ_ESTATE;
-    s->loop_thread = pthread_self();
+    /* Written only when the driving thread changes: responder calls on other
+     * threads read it concurrently. */
+    if (!pthread_equal(s->loop_thread, pthread_self())) s->loop_thread = pthread_self();
     s->in_turn = 1;
     int n = sq__loop_turn(&s->loop, timeout_ms);
     if (s->shutdown_requested) on_wake(s);

@@ -24,9 +24,9 @@ typedef enum sq__coerce_kind {
 
 typedef enum sq__coerce_format {
     SQ__FORMAT_NONE = 0,
-    SQ__FORMAT_UUID,     /* uuid_parsing */
-    SQ__FORMAT_DATE,     /* date_parsing */
-    SQ__FORMAT_DATETIME  /* datetime_parsing */
+    SQ__FORMAT_UUID,    /* uuid_parsing */
+    SQ__FORMAT_DATE,    /* date_parsing */
+    SQ__FORMAT_DATETIME /* datetime_parsing */
 } sq__coerce_format;
 
 typedef struct sq__scalar_plan {
@@ -66,8 +66,15 @@ int sq__coerce_scalar(const sq__scalar_plan *plan, const char *text, size_t len,
 int sq__utf8_text(const char *text, size_t len, sq_arena *arena, sq_json_value *out);
 
 /* Build the JSON value an error reports as `input` for a failed coercion. */
-const sq_json_value *sq__coerce_error_input(const sq__coerce_error *err, const char *text,
-                                            size_t len, sq_arena *arena);
+const sq_json_value *sq__coerce_error_input(const sq__coerce_error *err, const char *text, size_t len,
+                                            sq_arena *arena);
+
+/* Rewrite a parameter's errors errors[0..n) in the jsonschema style (see
+ * validation_problem.c). `value` is the coerced value or NULL, `raw` the
+ * text as a JSON string, `format` the schema's "format" or NULL.
+ * 0 or SQ_ENOMEM. */
+int sq__restyle_param_errors(sq_validation_error *errors, size_t n, const sq_json_value *value,
+                             const sq_json_value *raw, const char *format, sq_arena *arena);
 
 /* ---- Compiled route spec ---- */
 
@@ -79,25 +86,27 @@ typedef enum sq__param_source {
 } sq__param_source;
 
 typedef struct sq__param {
-    const char *name;      /* handler's name, NUL-terminated (validator arena) */
-    const char *key;       /* wire key; lowercased for headers */
+    const char *name; /* handler's name, NUL-terminated (validator arena) */
+    const char *key;  /* wire key; lowercased for headers */
     size_t key_len;
-    const char *loc_key;   /* second element of the error location */
+    const char *loc_key; /* second element of the error location */
     size_t loc_key_len;
-    int source;            /* sq__param_source */
+    int source; /* sq__param_source */
     int required;
     const sq_json_value *default_value; /* NULL: none */
-    const char *separator; /* NULL: none */
+    const char *separator;              /* NULL: none */
     size_t separator_len;
     sq__value_plan plan;
-    sq_schema *schema;     /* NULL: nothing beyond coercion */
+    sq_schema *schema;    /* NULL: nothing beyond coercion */
+    int jsonschema_style; /* "error_style": "jsonschema" */
+    const char *format;   /* the schema's "format" (NUL-terminated) or NULL */
 } sq__param;
 
 typedef enum sq__body_media {
     SQ__BODY_NONE = 0,
     SQ__BODY_JSON,
-    SQ__BODY_FORM,      /* urlencoded (multipart accepted too) */
-    SQ__BODY_MULTIPART  /* multipart (urlencoded accepted too) */
+    SQ__BODY_FORM,     /* urlencoded (multipart accepted too) */
+    SQ__BODY_MULTIPART /* multipart (urlencoded accepted too) */
 } sq__body_media;
 
 /* One top-level field of a form body, with the plan its text follows. */
@@ -107,22 +116,33 @@ typedef struct sq__form_field {
     sq__value_plan plan;
 } sq__form_field;
 
-typedef struct sq__body_spec {
-    int media;            /* sq__body_media */
+/* A file field's own checks ("files" in the body spec). */
+typedef struct sq__file_spec {
+    const char *name;
+    size_t name_len;
     int required;
-    int max_depth;        /* JSON nesting limit; 0: the parser's default */
-    sq_schema *schema;    /* NULL: any */
+    int check_magic;                    /* compare the bytes' signature with the declared type */
+    const sq_json_value *content_types; /* array of allowed types, or NULL */
+} sq__file_spec;
+
+typedef struct sq__body_spec {
+    int media; /* sq__body_media */
+    int required;
+    int max_depth;          /* JSON nesting limit; 0: the parser's default */
+    sq_schema *schema;      /* NULL: any */
     sq__form_field *fields; /* from the schema's "properties" (form bodies) */
     size_t num_fields;
+    sq__file_spec *files; /* "files" */
+    size_t num_files;
 } sq__body_spec;
 
 /* ---- Body decoding ---- */
 
 /* Result of decoding a body, before schema validation. */
 typedef struct sq__body_result {
-    const sq_json_value *value; /* NULL: no body */
-    int problem;                /* sq_validation_problem, SQ_VPROBLEM_NONE if decoded */
-    const char *problem_detail; /* arena or static text, for the problem */
+    const sq_json_value *value;      /* NULL: no body */
+    int problem;                     /* sq_validation_problem, SQ_VPROBLEM_NONE if decoded */
+    const char *problem_detail;      /* arena or static text, for the problem */
     const sq_validation_file *files; /* multipart file parts, in body order */
     size_t num_files;
 } sq__body_result;
@@ -137,8 +157,13 @@ typedef struct sq__failed_fields {
     size_t len, cap;
 } sq__failed_fields;
 
-int sq__body_decode(const sq__body_spec *spec, const sq_request *req, sq_arena *arena,
-                    sq_error_list *errors, sq__failed_fields *failed, sq__body_result *out);
+int sq__body_decode(const sq__body_spec *spec, const sq_request *req, sq_arena *arena, sq_error_list *errors,
+                    sq__failed_fields *failed, sq__body_result *out);
+
+/* The checks of spec->files on the decoded parts (errors located
+ * ["files", name]). 0 or SQ_ENOMEM. */
+int sq__check_files(const sq__body_spec *spec, const sq_validation_file *files, size_t num_files,
+                    sq_arena *arena, sq_error_list *errors);
 
 /* Case-insensitive header lookup: the i-th header named `name`, from
  * index `from`; returns its index or -1. */

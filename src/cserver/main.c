@@ -400,6 +400,7 @@ static int run_master(sq_config *cfg, int workers) {
                     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) rc = 1;
                 } else {
                     fprintf(stderr, "squall-cserver: worker %d died, restarting\n", (int)pid);
+                    usleep(50000); /* a worker that cannot start must not become a fork storm */
                     pids[i] = spawn_worker(cfg, keep, -1 /* no readiness */, me);
                 }
             }

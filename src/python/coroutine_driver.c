@@ -6,31 +6,35 @@
  * finishes without suspending is answered at once, with no loop turn.
  *
  * - Python 3.12+: asyncio.Task(coro, loop=loop, eager_start=True).
- * - Python 3.11: the worker's loop class (squall._worker) runs the
- *   callback of the next call_soon immediately while loop._squall_eager
- *   is set; the Task constructor's only call_soon is its first __step. The
- *   flag is cleared by that call_soon before the step runs, so nothing the
- *   step schedules becomes eager; we clear it again afterwards in case the
- *   loop is not ours. */
+ * - Python 3.11: the worker's loop class (squall._worker.EagerStartLoop)
+ *   runs the callback of the next call_soon immediately while
+ *   loop._squall_eager is set; the Task constructor's only call_soon is its
+ *   first __step, and the flag is cleared before the step runs, so nothing
+ *   the step schedules becomes eager. (A one-shot C call_soon set as an
+ *   instance attribute of the loop was measured too: no difference above
+ *   the noise of this machine, and it de-optimises attribute access on the
+ *   loop, so the simpler flag stays.) */
 #include "squall_py.h"
 
 /* New reference to the Task wrapping coro (borrowed), or NULL. */
 static PyObject *start_task(sqpy_server *server, PyObject *coro) {
     sqpy_state *st = server->st;
+    PyObject *loop = server->loop;
 #if PY_VERSION_HEX >= 0x030C0000
-    PyObject *args[4] = {NULL, coro, server->loop, Py_True};
+    PyObject *args[4] = {NULL, coro, loop, Py_True};
     return PyObject_Vectorcall(st->asyncio_task, args + 1, 1 | PY_VECTORCALL_ARGUMENTS_OFFSET,
                                st->task_kwnames);
 #else
-    if (PyObject_SetAttr(server->loop, st->str_squall_eager, Py_True) < 0)
-        return NULL;
-    PyObject *args[3] = {NULL, coro, server->loop};
+    /* The flag is consumed (cleared) by EagerStartLoop.call_soon before
+     * the step runs; reset it anyway in case the loop is not ours. */
+    if (PyObject_SetAttr(loop, st->str_squall_eager, Py_True) < 0)
+        PyErr_Clear(); /* a loop without attributes (uvloop): not eager, still correct */
+    PyObject *args[3] = {NULL, coro, loop};
     PyObject *task = PyObject_Vectorcall(st->asyncio_task, args + 1,
                                          1 | PY_VECTORCALL_ARGUMENTS_OFFSET, st->task_kwnames);
-    /* Keep any exception from the constructor while resetting the flag. */
     sqpy_saved_err saved;
     sqpy_err_save(&saved);
-    if (PyObject_SetAttr(server->loop, st->str_squall_eager, Py_False) < 0)
+    if (PyObject_SetAttr(loop, st->str_squall_eager, Py_False) < 0)
         PyErr_Clear();
     sqpy_err_restore(&saved);
     return task;

@@ -106,8 +106,11 @@ int sqpy_build_call(sqpy_ctx *ctx, PyObject ***out_args, Py_ssize_t *out_n,
     if (route->body_kwarg != NULL) {
         PyObject *body = NULL;
         if (val != NULL) {
-            if (val->body != NULL)
+            if (val->body != NULL) {
                 body = sqpy_json_to_python(val->body);
+                if (body != NULL && sqpy_attach_files(body, val) < 0)
+                    Py_CLEAR(body);
+            }
         } else {
             body = parse_raw_body(req);
             if (body == Py_None)

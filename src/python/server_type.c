@@ -499,10 +499,13 @@ static PyObject *server_poll(sqpy_server *self, PyObject *unused) {
         PyErr_SetString(PyExc_RuntimeError, "poll() before start()");
         return NULL;
     }
-    if (self->tstate != NULL) {
+    if (self->polling) {
+        /* e.g. an inline endpoint calling poll(): the core's loop is not
+         * re-entrant. */
         PyErr_SetString(PyExc_RuntimeError, "poll() is not re-entrant");
         return NULL;
     }
+    self->polling = 1;
     /* The core's callbacks take the GIL back through self->tstate only to
      * call Python; reading, parsing, routing and validating run without it. */
     self->tstate = PyEval_SaveThread();
@@ -510,6 +513,7 @@ static PyObject *server_poll(sqpy_server *self, PyObject *unused) {
     PyThreadState *ts = self->tstate;
     self->tstate = NULL;
     PyEval_RestoreThread(ts);
+    self->polling = 0;
     if (rc < 0 && rc != SQ_EAGAIN) {
         PyErr_Format(PyExc_OSError, "server loop failed: %s", sq_strerror(rc));
         return NULL;
@@ -534,6 +538,10 @@ static PyObject *server_drained(sqpy_server *self, PyObject *unused) {
 
 static PyObject *server_close(sqpy_server *self, PyObject *unused) {
     (void)unused;
+    if (self->polling) {
+        PyErr_SetString(PyExc_RuntimeError, "close() from inside poll()");
+        return NULL;
+    }
     if (self->inflight > 0) {
         /* A responder we hold would dangle (a thread-pool handler still
          * running past the grace period, say). */

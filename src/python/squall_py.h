@@ -8,6 +8,7 @@
  *   coroutine_driver.c  async endpoints as eagerly started asyncio Tasks
  *   request_ctx.c       the per-request object (done callback, thread job)
  *   response.c          return value / Response / exception -> sq_respond
+ *   upload_parts.c      multipart file parts into the body object
  *   json_to_python.c    sq_json_value -> Python objects
  *   python_to_json.c    Python objects -> JSON text (the C encoder)
  *
@@ -112,6 +113,7 @@ typedef struct sqpy_server {
     /* Set while poll() runs with the GIL released: callbacks from the core
      * must take it back with PyEval_RestoreThread(tstate). */
     PyThreadState *tstate;
+    int polling;              /* inside poll(): callbacks must not poll again */
 
     /* configure() */
     PyObject *loop;
@@ -174,6 +176,7 @@ void sqpy_free_args(PyObject **args, Py_ssize_t n);
  * nothing; answers through ctx (now, or from the Task's done callback). */
 void sqpy_drive_coroutine(sqpy_ctx *ctx, PyObject *coro);
 
+
 /* ------------------------------------------------------------------ */
 /* Responses (response.c)                                              */
 /* ------------------------------------------------------------------ */
@@ -211,6 +214,9 @@ typedef struct sqpy_buf {
  * nesting, lone surrogates). */
 int sqpy_encode_json(sqpy_state *st, PyObject *obj, sqpy_buf *out);
 void sqpy_buf_free(sqpy_buf *b);
+
+/* Multipart file parts into the body dict (upload_parts.c): 0 or -1. */
+int sqpy_attach_files(PyObject *body, const sq_validation *val);
 
 PyObject *sqpy_json_dumps(PyObject *module, PyObject *obj);
 PyObject *sqpy_json_loads(PyObject *module, PyObject *data);

@@ -41,6 +41,8 @@ CASES = [
     ("two_hosts", b"GET /plaintext HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400),
     ("bad_version", b"GET /plaintext HTTP/1.x\r\n" + H + b"\r\n", 400),
     ("http2_version", b"GET /plaintext HTTP/2.0\r\n" + H + b"\r\n", 505),
+    ("framing_outweighs_data", b"POST /echo HTTP/1.1\r\n" + H + b"Transfer-Encoding: chunked\r\n\r\n" + b"1\r\nx\r\n" * 1100 + b"0\r\n\r\n", 400),
+    ("unknown_expectation", b"GET /plaintext HTTP/1.1\r\n" + H + b"Expect: teapot\r\n\r\n", 417),
     ("bad_percent_path", b"GET /plain%zztext HTTP/1.1\r\n" + H + b"\r\n", 400),
 ]
 

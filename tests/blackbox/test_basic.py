@@ -155,3 +155,29 @@ def test_stream_chunked_and_http10(server):
     r = Reader(s)
     st, h, body = r.response()
     assert st == 200 and "content-length" not in h and len(body) == 50000
+
+
+def test_access_log_escapes_control_bytes(start_server):
+    srv = start_server("--access-log")
+    s = srv.connect()
+    s.sendall(b"GET /plaintext?x=%0A\"q HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
+    r = Reader(s)
+    assert r.response()[0] == 200
+    s.close()
+    srv.stop()
+    log = srv.stderr_text()
+    lines = [l for l in log.splitlines() if "/plaintext" in l]
+    assert len(lines) == 1, log
+    assert lines[0].startswith("127.0.0.1 ")
+    assert '\\x22q' in lines[0] and lines[0].endswith(" 200 13")
+
+
+def test_absolute_form_and_percent_decoded_path(server):
+    s = server.connect()
+    s.sendall(b"GET http://a/plaintext?x=1 HTTP/1.1\r\nHost: a\r\n\r\n"
+              b"GET /%70laintext HTTP/1.1\r\nHost: a\r\n\r\n"
+              b"GET /slow?ms=1&ms=2 HTTP/1.1\r\nHost: a\r\n\r\n")
+    r = Reader(s)
+    assert r.response()[2] == b"Hello, World!"
+    assert r.response()[2] == b"Hello, World!"  # %70 is "p"
+    assert r.response()[2] == b"slow done"

@@ -2,7 +2,7 @@
 import socket
 import time
 
-from conftest import Reader, proc_cpu_seconds, wait_for
+from conftest import Reader, proc_cpu_seconds, proc_rss_kib, wait_for
 
 
 def test_slowloris_header_deadline_is_absolute(start_server):
@@ -88,3 +88,70 @@ def test_many_idle_connections_then_service(start_server):
     assert wait_for(lambda: srv.proc.poll() is None, 0.1)
     for s in conns:
         s.close()
+
+
+def test_idle_keepalive_connections_are_cheap(start_server):
+    """Issue 2: 10,000 idle keep-alive connections under 8 KiB each. 2,000
+    connections that each served a request and went idle show the slope."""
+    srv = start_server("--keepalive-timeout", "60", "--header-timeout", "60")
+    warm = [srv.connect() for _ in range(50)]
+    for s in warm:
+        s.sendall(b"GET /plaintext HTTP/1.1\r\nHost: a\r\n\r\n")
+        assert Reader(s).response()[0] == 200
+    rss0 = proc_rss_kib(srv.proc.pid)
+    conns = []
+    for _ in range(2000):
+        s = srv.connect()
+        s.sendall(b"GET /plaintext HTTP/1.1\r\nHost: a\r\n\r\n")
+        conns.append(s)
+    for s in conns:
+        assert Reader(s).response()[0] == 200
+    per_conn = (proc_rss_kib(srv.proc.pid) - rss0) * 1024 / len(conns)
+    assert per_conn < 8192, per_conn
+    for s in conns + warm:
+        s.close()
+
+
+def test_emfile_pauses_accepting_without_spinning(start_server, monkeypatch):
+    import resource
+    import subprocess as sp
+
+    real_popen = sp.Popen
+
+    def limited(*a, **kw):
+        kw["preexec_fn"] = lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (40, 40))
+        return real_popen(*a, **kw)
+
+    monkeypatch.setattr(sp, "Popen", limited)
+    srv = start_server("--keepalive-timeout", "30", "--header-timeout", "30")
+    monkeypatch.setattr(sp, "Popen", real_popen)
+    conns = [srv.connect() for _ in range(60)]  # more than the server has descriptors
+    time.sleep(0.3)
+    cpu0 = proc_cpu_seconds(srv.proc.pid)
+    time.sleep(1.0)
+    assert proc_cpu_seconds(srv.proc.pid) - cpu0 < 0.2  # paused on EMFILE, not spinning
+    for s in conns:
+        s.close()
+    time.sleep(0.5)
+    s = srv.connect()
+    s.sendall(b"GET /plaintext HTTP/1.1\r\nHost: a\r\n\r\n")
+    assert Reader(s).response()[0] == 200
+
+
+def test_write_timeout_drops_a_client_that_stops_reading(start_server):
+    srv = start_server("--write-timeout", "1")
+    s = srv.connect()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+    s.sendall(b"GET /stream?bytes=104857600 HTTP/1.1\r\nHost: a\r\n\r\n")
+    time.sleep(2.5)  # no progress for longer than the write timeout
+    s.settimeout(5)
+    total = 0
+    while True:
+        try:
+            data = s.recv(1 << 20)
+        except ConnectionResetError:
+            break
+        if not data:
+            break
+        total += len(data)
+    assert total < 100 * 1024 * 1024  # cut short: the server gave up on it

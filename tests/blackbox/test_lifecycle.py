@@ -83,10 +83,32 @@ def children(pid):
     return out
 
 
+def tcp_sockets(pid):
+    n = 0
+    for fd in os.listdir("/proc/%d/fd" % pid):
+        try:
+            n += os.readlink("/proc/%d/fd/%s" % (pid, fd)).startswith("socket:")
+        except OSError:
+            pass
+    return n
+
+
 def test_two_workers_and_restart(start_server):
     srv = start_server(workers=2)
     kids = children(srv.proc.pid)
     assert len(kids) == 2
+    # Both workers take connections (SO_REUSEPORT spreads them): with 24
+    # connections held open, each worker owns some of them.
+    base = {k: tcp_sockets(k) for k in kids}
+    held = []
+    for _ in range(24):
+        s = srv.connect()
+        s.sendall(b"GET /plaintext HTTP/1.1\r\nHost: a\r\n\r\n")
+        assert Reader(s).response()[0] == 200
+        held.append(s)
+    assert all(tcp_sockets(k) > base[k] for k in kids), [(tcp_sockets(k), base[k]) for k in kids]
+    for s in held:
+        s.close()
     for _ in range(20):
         s = srv.connect()
         s.sendall(b"GET /plaintext HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")

@@ -16,7 +16,7 @@ static double now_ns(void) {
     return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
 }
 
-enum { NUM_PATHS = 64, ITERS = 200000 };
+enum { NUM_PATHS = 64, ITERS = 100000, ROUNDS = 5 };
 
 static int run(int n) {
     sq_router *r = sq_router_new();
@@ -40,18 +40,23 @@ static int run(int n) {
                           : snprintf(paths[i], sizeof paths[i], "/api/v1/resource%d", k);
         slices[i] = (sq_slice){paths[i], (size_t)len};
     }
+    /* Best of ROUNDS: the machine is shared, the minimum is the least noisy. */
     sq_route_match m;
     size_t found = 0;
-    double t0 = now_ns();
-    for (int it = 0; it < ITERS; it++) {
-        sq_router_match(r, SQ_SLICE_LIT("GET"), slices[it % NUM_PATHS], &m);
-        found += m.status == SQ_ROUTE_FOUND;
+    double best = 1e30;
+    for (int round = 0; round < ROUNDS; round++) {
+        double t0 = now_ns();
+        for (int it = 0; it < ITERS; it++) {
+            sq_router_match(r, SQ_SLICE_LIT("GET"), slices[it % NUM_PATHS], &m);
+            found += m.status == SQ_ROUTE_FOUND;
+        }
+        double dt = (now_ns() - t0) / ITERS;
+        if (dt < best) best = dt;
     }
-    double t1 = now_ns();
-    printf("bench_router: %5d routes: %6.1f ns/match (%zu/%d found)\n", n, (t1 - t0) / ITERS,
-           found, ITERS);
+    printf("bench_router: %5d routes: %6.1f ns/match (best of %d x %d; %zu/%d found)\n", n, best,
+           ROUNDS, ITERS, found, ROUNDS * ITERS);
     sq_router_free(r);
-    return found == ITERS ? 0 : 1;
+    return found == (size_t)ROUNDS * ITERS ? 0 : 1;
 }
 
 int main(void) {

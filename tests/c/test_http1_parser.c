@@ -135,6 +135,15 @@ static const parse_case cases[] = {
     {.in = "GET / HTTP/1.1\r\n\r\n", .status = 400}, /* 1.1 without Host */
     {.in = "GET / HTTP/1.1\r\n" H11 "HOST: y\r\n\r\n", .status = 400},
     {.in = "GET / HTTP/1.0\r\nHost: a\r\nHost: a\r\n\r\n", .status = 400},
+    {.in = "GET / HTTP/1.1\r\nHost: a b\r\n\r\n", .status = 400},
+    {.in = "GET / HTTP/1.1\r\nHost: a/b\r\n\r\n", .status = 400},
+    {.in = "GET / HTTP/1.1\r\nHost: u@a\r\n\r\n", .status = 400},
+    {.in = "GET / HTTP/1.1\r\nHost: \"a\"\r\n\r\n", .status = 400},
+    {.in = "GET / HTTP/1.1\r\nHost: caf\xc3\xa9\r\n\r\n", .status = 400},
+    {.in = "GET / HTTP/1.1\r\nHost: [::1]:8080\r\n\r\n", .minor = 1, .cl = CL_NONE, .keep_alive = 1, .h0_value = "[::1]:8080"},
+    {.in = "GET / HTTP/1.1\r\nHost: xn--caf-dma.example_1.com:80\r\n\r\n", .minor = 1, .cl = CL_NONE, .keep_alive = 1},
+    {.in = "GET / HTTP/1.1\r\nHost:\r\n\r\n", .minor = 1, .cl = CL_NONE, .keep_alive = 1, .h0_value = ""},
+    {.in = "GET http://a\"b/ HTTP/1.1\r\n" H11 "\r\n", .status = 400},
 
     /* ---- refused before the line ends ---- */
     {.in = "\x16\x03\x01\x02\x00", .in_len = 5, .status = 400}, /* a TLS hello */
@@ -368,6 +377,34 @@ static void test_table(void) {
     }
 }
 
+/* Every case cut in two at every point: the first call sees a prefix, the
+ * second the whole input; the result must be the one-call result. */
+static void test_table_two_pieces(void) {
+    size_t n = sizeof cases / sizeof cases[0];
+    static outcome whole, split;
+    for (size_t i = 0; i < n; i++) {
+        const parse_case *c = &cases[i];
+        size_t len = c->in_len ? c->in_len : strlen(c->in);
+        size_t cap = c->cap ? c->cap : MAX_HEADERS;
+        sq_http1_limits l = case_limits(c);
+        parse_whole(&whole, c->in, len, &l, cap);
+        for (size_t k = 0; k < len; k++) {
+            memset(&split, 0, sizeof split);
+            sq_http1_request_init(&split.req, split.headers, cap);
+            split.rc = sq_http1_parse_request(c->in, k, &split.req, &l);
+            if (split.rc == SQ_EINCOMPLETE) split.rc = sq_http1_parse_request(c->in, len, &split.req, &l);
+            if (split.rc != whole.rc || split.req.error_status != whole.req.error_status ||
+                split.req.num_headers != whole.req.num_headers ||
+                split.req.content_length != whole.req.content_length) {
+                fprintf(stderr, "case %zu cut at %zu: rc %d/%d status %d/%d\n", i, k, split.rc,
+                        whole.rc, split.req.error_status, whole.req.error_status);
+                sq_test_current_failed = 1;
+                break;
+            }
+        }
+    }
+}
+
 /* ---- behaviour around the table ---- */
 
 static void test_pipelined_requests(void) {
@@ -401,6 +438,12 @@ static void test_repeat_calls_are_stable(void) {
     SQ_CHECK_EQ_INT(rc, sizeof in - 1);
     SQ_CHECK_EQ_INT(sq_http1_parse_request(in, sizeof in - 1, &r, &l), rc);
     SQ_CHECK_EQ_INT(r.num_headers, 1);
+
+    /* a buffer that shrinks between calls is refused, not read past */
+    sq_http1_request_init(&r, hv, 4);
+    SQ_CHECK_EQ_INT(sq_http1_parse_request(in, 10, &r, &l), SQ_EINCOMPLETE);
+    SQ_CHECK_EQ_INT(sq_http1_parse_request(in, 5, &r, &l), SQ_ESTATE);
+    SQ_CHECK_EQ_INT(sq_http1_parse_request(in, sizeof in - 1, &r, &l), rc);
 
     const char bad[] = "GET / HTTP/2.0\r\n\r\n";
     sq_http1_request_init(&r, hv, 4);
@@ -466,6 +509,7 @@ static void test_strerror(void) {
 
 int main(void) {
     SQ_RUN(test_table);
+    SQ_RUN(test_table_two_pieces);
     SQ_RUN(test_pipelined_requests);
     SQ_RUN(test_repeat_calls_are_stable);
     SQ_RUN(test_no_quadratic_rescan);

@@ -16,6 +16,13 @@ static void test_strings(void) {
     b.len = 0;
     SQ_CHECK_EQ_INT(sq_json_write_string(&b, "", 0), 0);
     CHECK_OUT(b, "\"\"");
+    /* invalid UTF-8 (lone continuation, truncated sequence) -> U+FFFD */
+    b.len = 0;
+    SQ_CHECK_EQ_INT(sq_json_write_string(&b, "a\x80" "b\xe2\x82", 5), 0);
+    CHECK_OUT(b, "\"a\\ufffdb\\ufffd\\ufffd\"");
+    b.len = 0;
+    SQ_CHECK_EQ_INT(sq_json_write_string(&b, "\xe2\x82\xac\xf0\x9f\x98\x80", 7), 0);
+    CHECK_OUT(b, "\"\xe2\x82\xac\xf0\x9f\x98\x80\"");
     sq_buf_free(&b);
 }
 

@@ -15,13 +15,20 @@ typedef struct coerce_case {
     const char *expect; /* success: JSON text of the value; failure: the message */
 } coerce_case;
 
-#define INT {SQ__COERCE_INTEGER, SQ__FORMAT_NONE}
-#define NUM {SQ__COERCE_NUMBER, SQ__FORMAT_NONE}
-#define BOOL {SQ__COERCE_BOOLEAN, SQ__FORMAT_NONE}
-#define STR {SQ__COERCE_STRING, SQ__FORMAT_NONE}
-#define UUID {SQ__COERCE_STRING, SQ__FORMAT_UUID}
-#define DATE {SQ__COERCE_STRING, SQ__FORMAT_DATE}
-#define DTIME {SQ__COERCE_STRING, SQ__FORMAT_DATETIME}
+#define INT                                                                                                  \
+    { SQ__COERCE_INTEGER, SQ__FORMAT_NONE }
+#define NUM                                                                                                  \
+    { SQ__COERCE_NUMBER, SQ__FORMAT_NONE }
+#define BOOL                                                                                                 \
+    { SQ__COERCE_BOOLEAN, SQ__FORMAT_NONE }
+#define STR                                                                                                  \
+    { SQ__COERCE_STRING, SQ__FORMAT_NONE }
+#define UUID                                                                                                 \
+    { SQ__COERCE_STRING, SQ__FORMAT_UUID }
+#define DATE                                                                                                 \
+    { SQ__COERCE_STRING, SQ__FORMAT_DATE }
+#define DTIME                                                                                                \
+    { SQ__COERCE_STRING, SQ__FORMAT_DATETIME }
 
 static const char INT_MSG[] = "Input should be a valid integer, unable to parse string as an integer";
 static const char FLOAT_MSG[] = "Input should be a valid number, unable to parse string as a number";
@@ -69,9 +76,11 @@ static const coerce_case cases[] = {
     {"c892496fb1fd4b91bdb8b46f92df1716", UUID, NULL, "\"c892496f-b1fd-4b91-bdb8-b46f92df1716\""},
     {"urn:uuid:c892496f-b1fd-4b91-bdb8-b46f92df1716", UUID, NULL, "\"c892496f-b1fd-4b91-bdb8-b46f92df1716\""},
     {"not-a-uuid", UUID, "uuid_parsing",
-     "Input should be a valid UUID, invalid character: expected an optional prefix of `urn:uuid:` followed by "
+     "Input should be a valid UUID, invalid character: expected an optional prefix of `urn:uuid:` followed "
+     "by "
      "[0-9a-fA-F-], found `n` at 0"},
-    {"c892496f-b1fd-4b91-bdb8", UUID, "uuid_parsing", "Input should be a valid UUID, invalid group count: expected 5, found 4"},
+    {"c892496f-b1fd-4b91-bdb8", UUID, "uuid_parsing",
+     "Input should be a valid UUID, invalid group count: expected 5, found 4"},
     {"c892496f-b1fd-4b91-bdb8-b46f92df171", UUID, "uuid_parsing",
      "Input should be a valid UUID, invalid group length in group 4: expected 12, found 11"},
     {"c892496f-b1fd-4B91-bdb8-0b46f92df1716", UUID, "uuid_parsing",
@@ -81,14 +90,18 @@ static const coerce_case cases[] = {
     {"c892496f-b1fd-4b91-bdb8b46f92df17-16", UUID, "uuid_parsing",
      "Input should be a valid UUID, invalid group length in group 3: expected 4, found 14"},
     {"{c892496f-b1fd-4b91-bdb8-b46f92df1716}", UUID, NULL, "\"c892496f-b1fd-4b91-bdb8-b46f92df1716\""},
-    {"abc", UUID, "uuid_parsing", "Input should be a valid UUID, invalid length: expected length 32 for simple format, found 3"},
+    {"abc", UUID, "uuid_parsing",
+     "Input should be a valid UUID, invalid length: expected length 32 for simple format, found 3"},
     {"2024-01-15", DATE, NULL, "\"2024-01-15\""},
     {"2024-02-29", DATE, NULL, "\"2024-02-29\""},
-    {"2023-02-29", DATE, "date_parsing", "Input should be a valid date in the format YYYY-MM-DD, day value is outside expected range"},
+    {"2023-02-29", DATE, "date_parsing",
+     "Input should be a valid date in the format YYYY-MM-DD, day value is outside expected range"},
     {"2025-13-45", DATE, "date_parsing",
      "Input should be a valid date in the format YYYY-MM-DD, month value is outside expected range of 1-12"},
-    {"2024-1-15", DATE, "date_parsing", "Input should be a valid date in the format YYYY-MM-DD, input is too short"},
-    {"x024-01-15", DATE, "date_parsing", "Input should be a valid date in the format YYYY-MM-DD, invalid character in year"},
+    {"2024-1-15", DATE, "date_parsing",
+     "Input should be a valid date in the format YYYY-MM-DD, input is too short"},
+    {"x024-01-15", DATE, "date_parsing",
+     "Input should be a valid date in the format YYYY-MM-DD, invalid character in year"},
     {"2024-01-15T10:30:00Z", DTIME, NULL, "\"2024-01-15T10:30:00Z\""},
     {"2024-01-15T10:30:00.123+02:00", DTIME, NULL, "\"2024-01-15T10:30:00.123+02:00\""},
     {"2024-01-15 10:30", DTIME, NULL, "\"2024-01-15 10:30\""},
@@ -113,7 +126,8 @@ static void test_coerce_table(void) {
             if (rc == 1) {
                 SQ_CHECK(strcmp(err.type, c->err_type) == 0);
                 SQ_CHECK(strcmp(err.msg, c->expect) == 0);
-                if (strcmp(err.msg, c->expect) != 0) fprintf(stderr, "  case %zu: got \"%s\"\n", i, err.msg);
+                if (strcmp(err.msg, c->expect) != 0)
+                    fprintf(stderr, "  case %zu: got \"%s\"\n", i, err.msg);
             }
         } else {
             SQ_CHECK_EQ_INT(rc, 0);
@@ -125,7 +139,8 @@ static void test_coerce_table(void) {
                 sq_buf_free(&b);
             }
         }
-        if (sq_test_current_failed) fprintf(stderr, "  case %zu: \"%s\"\n", i, c->text);
+        if (sq_test_current_failed)
+            fprintf(stderr, "  case %zu: \"%s\"\n", i, c->text);
         sq_arena_free(&arena);
         sq_test_guard_free(g);
     }
@@ -156,9 +171,11 @@ static void test_invalid_utf8_replaced(void) {
     sq__scalar_plan plan = STR;
     sq_json_value v;
     sq__coerce_error err;
-    const char bad[] = "a\xff" "b";
+    const char bad[] = "a\xff"
+                       "b";
     SQ_CHECK_EQ_INT(sq__coerce_scalar(&plan, bad, 3, &arena, &v, &err), 0);
-    SQ_CHECK_SLICE(((sq_slice){v.u.str.ptr, v.u.str.len}), "a\xEF\xBF\xBD" "b");
+    SQ_CHECK_SLICE(((sq_slice){v.u.str.ptr, v.u.str.len}), "a\xEF\xBF\xBD"
+                                                           "b");
     const char good[] = "caf\xC3\xA9";
     SQ_CHECK_EQ_INT(sq__coerce_scalar(&plan, good, 5, &arena, &v, &err), 0);
     SQ_CHECK(v.u.str.ptr == good);
@@ -168,7 +185,8 @@ static void test_invalid_utf8_replaced(void) {
 static const sq_json_value *parse(sq_arena *a, const char *text) {
     sq_json_value *v = NULL;
     sq_json_error e;
-    if (sq_json_parse(text, strlen(text), a, NULL, &v, &e) != 0) return NULL;
+    if (sq_json_parse(text, strlen(text), a, NULL, &v, &e) != 0)
+        return NULL;
     return v;
 }
 
@@ -201,7 +219,8 @@ static void test_plan_from_schema(void) {
         SQ_CHECK_EQ_INT(p.is_array, t[i].is_array);
         SQ_CHECK_EQ_INT(p.scalar.kind, t[i].kind);
         SQ_CHECK_EQ_INT(p.scalar.format, t[i].format);
-        if (sq_test_current_failed) fprintf(stderr, "  schema %s\n", t[i].schema);
+        if (sq_test_current_failed)
+            fprintf(stderr, "  schema %s\n", t[i].schema);
         sq_arena_free(&arena);
     }
 }

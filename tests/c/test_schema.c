@@ -35,6 +35,10 @@ static const vcase cases[] = {
     {"{\"type\":\"integer\"}", "3.5", 1, "int_from_float"},
     {"{\"type\":\"integer\"}", "\"42\"", 0, NULL},
     {"{\"type\":\"integer\"}", "\"4x\"", 1, "int_parsing"},
+    {"{\"type\":\"integer\"}", "\"1e3\"", 1, "int_parsing"},
+    {"{\"type\":\"integer\"}", "\"7.00\"", 0, NULL},
+    {"{\"type\":\"integer\"}", "\"7.5\"", 1, "int_parsing"},
+    {"{\"type\":\"number\"}", "\"-1e3\"", 0, NULL},
     {"{\"type\":\"integer\"}", "true", 1, "int_type"},
     {"{\"type\":\"integer\"}", "123456789012345678901234567890", 0, NULL},
     {"{\"type\":\"number\"}", "\"2.5\"", 0, NULL},
@@ -130,6 +134,7 @@ static const vcase cases[] = {
     {"{\"allOf\":[{\"minimum\":1},{\"maximum\":2}]}", "3", 1, "less_than_equal"},
     {"{\"anyOf\":[{\"type\":\"integer\"},{\"type\":\"null\"}]}", "\"x\"", 1, "int_parsing"},
     {"{\"anyOf\":[{\"type\":\"integer\"},{\"type\":\"null\"}]}", "null", 0, NULL},
+    {"{\"anyOf\":[{\"type\":\"string\"},{\"type\":\"null\"}]}", "5", 1, "type_error"},
     {"{\"anyOf\":[{\"type\":\"integer\"},{\"type\":\"string\"}]}", "[]", 1, "validation_error"},
     {"{\"oneOf\":[{\"type\":\"integer\"},{\"type\":\"number\"}]}", "1", 1, "validation_error"},
     {"{\"oneOf\":[{\"type\":\"integer\"},{\"type\":\"number\"}]}", "1.5", 0, NULL},
@@ -148,6 +153,9 @@ static const vcase cases[] = {
      "type_error"},
     {"{\"type\":\"object\",\"properties\":{\"next\":{\"$ref\":\"#\"},\"v\":{\"type\":\"integer\"}}}",
      "{\"v\":1,\"next\":{\"v\":2,\"next\":{\"v\":\"x\"}}}", 1, "int_parsing"},
+    {"{\"components\":{\"schemas\":{\"P\":{\"type\":\"string\"}}},\"$ref\":\"#/components/schemas/P\"}", "1", 1,
+     "type_error"},
+    {"{\"$defs\":{\"a b\":{\"type\":\"string\"}},\"$ref\":\"#/$defs/a%20b\"}", "\"ok\"", 0, NULL},
     /* annotations */
     {"{\"title\":\"T\",\"description\":\"d\",\"examples\":[1],\"default\":1,\"deprecated\":false,\"readOnly\":true,"
      "\"writeOnly\":false,\"$comment\":\"c\",\"$schema\":\"x\",\"$id\":\"y\",\"contentEncoding\":\"base64\","
@@ -316,6 +324,31 @@ static void test_coerce(void) {
     sq_arena_free(&a);
 }
 
+static void test_invalid_utf8_subject(void) {
+    /* values built outside the JSON reader (decoded query strings) may be
+     * invalid UTF-8: a pattern must not match them, and nothing may crash */
+    sq_arena a;
+    sq_arena_init(&a);
+    char err[200];
+    sq_schema *s = sq_schema_compile(parse(&a, "{\"type\":\"string\",\"pattern\":\".*\",\"maxLength\":3}"), err,
+                                     sizeof err);
+    SQ_CHECK(s != NULL);
+    if (s) {
+        sq_json_value v;
+        v.type = SQ_JSON_STRING;
+        v.u.str.ptr = "a\xff\xfe";
+        v.u.str.len = 3;
+        sq_loc loc;
+        body_loc(&loc);
+        sq_error_list el;
+        sq_error_list_init(&el, &a);
+        SQ_CHECK_EQ_INT(sq_schema_validate(s, &v, &loc, &el), 1);
+        SQ_CHECK(el.len == 1 && strcmp(el.items[0].type, "string_pattern_mismatch") == 0);
+        sq_schema_free(s);
+    }
+    sq_arena_free(&a);
+}
+
 static void test_recursion_guard(void) {
     sq_arena a;
     sq_arena_init(&a);
@@ -367,13 +400,47 @@ static void test_deep_location(void) {
     sq_arena_free(&a);
 }
 
+static void test_work_budget(void) {
+    /* both anyOf branches walk the whole (invalid) value at every level:
+     * 2^40 visits without the budget */
+    const char *schema = "{\"$defs\":{\"N\":{\"type\":\"object\",\"required\":[\"x\"],\"properties\":{"
+                         "\"n\":{\"anyOf\":[{\"$ref\":\"#/$defs/N\"},{\"$ref\":\"#/$defs/N\"}]}}}},"
+                         "\"$ref\":\"#/$defs/N\"}";
+    char inst[40 * 6 + 10];
+    size_t o = 0;
+    for (int i = 0; i < 40; i++) o += (size_t)sprintf(inst + o, "{\"n\":");
+    inst[o++] = '1';
+    for (int i = 0; i < 40; i++) inst[o++] = '}';
+    inst[o] = 0;
+    sq_arena a;
+    sq_arena_init(&a);
+    char err[200];
+    sq_schema *s = sq_schema_compile(parse(&a, schema), err, sizeof err);
+    SQ_CHECK(s != NULL);
+    if (s) {
+        sq_loc loc;
+        body_loc(&loc);
+        sq_error_list el;
+        sq_error_list_init(&el, &a);
+        int n = sq_schema_validate(s, parse(&a, inst), &loc, &el);
+        SQ_CHECK(n >= 1);
+        int aborted = 0;
+        for (size_t i = 0; i < el.len; i++) aborted |= strstr(el.items[i].msg, "too complex") != NULL;
+        SQ_CHECK(aborted);
+        sq_schema_free(s);
+    }
+    sq_arena_free(&a);
+}
+
 int main(void) {
+    SQ_RUN(test_work_budget);
     SQ_RUN(test_case_table);
     SQ_RUN(test_compile_errors);
     SQ_RUN(test_messages_and_order);
     SQ_RUN(test_valid_allocates_nothing);
     SQ_RUN(test_coerce);
     SQ_RUN(test_recursion_guard);
+    SQ_RUN(test_invalid_utf8_subject);
     SQ_RUN(test_deep_location);
     return SQ_TEST_SUMMARY();
 }

@@ -4,9 +4,9 @@
  * expectations. One table row per case. */
 #include <stdlib.h>
 
+#include "sq_test.h"
 #include "squall/http1_parser.h"
 #include "squall/validator.h"
-#include "sq_test.h"
 
 typedef struct vcase {
     const char *name;
@@ -15,14 +15,19 @@ typedef struct vcase {
     const char *query;   /* raw query string */
     const char *headers; /* "Name: value" lines, '\n'-separated */
     const char *body;
-    int status;          /* expected sq_validation.status */
-    const char *expect;  /* status 0: the values as a JSON array (null for absent); else the rendered body */
+    int status;         /* expected sq_validation.status */
+    const char *expect; /* status 0: the values as a JSON array (null for absent); else the rendered body */
 } vcase;
 
-#define Q_INT "{\"parameters\":[{\"name\":\"query\",\"source\":\"query\",\"required\":true,\"schema\":{\"type\":\"integer\"}}]}"
-#define ENV422(n, errs)                                                                                       \
-    "{\"type\":\"https://squall.dev/errors/validation-error\",\"title\":\"Request Validation Failed\","     \
+#define Q_INT                                                                                                \
+    "{\"parameters\":[{\"name\":\"query\",\"source\":\"query\",\"required\":true,\"schema\":{\"type\":"      \
+    "\"integer\"}}]}"
+#define ENV422(n, errs)                                                                                      \
+    "{\"type\":\"https://squall.dev/errors/validation-error\",\"title\":\"Request Validation Failed\","      \
     "\"status\":422,\"detail\":\"" n "\",\"errors\":[" errs "]}"
+#define JS_PARAM(src, name, schema)                                                                          \
+    "{\"parameters\":[{\"name\":\"" name "\",\"source\":\"" src "\",\"required\":true,"                      \
+    "\"error_style\":\"jsonschema\",\"schema\":" schema "}]}"
 #define ONE(e) ENV422("1 validation error in request", e)
 #define JSON_BODY(schema) "{\"body\":{\"media\":\"json\",\"required\":true,\"schema\":" schema "}}"
 #define FORM_BODY(schema) "{\"body\":{\"media\":\"form\",\"required\":true,\"schema\":" schema "}}"
@@ -50,22 +55,29 @@ static const vcase cases[] = {
      "{\"parameters\":[{\"name\":\"q\",\"source\":\"query\",\"schema\":{\"type\":\"string\"}},"
      "{\"name\":\"is_active\",\"source\":\"query\",\"schema\":{\"type\":\"boolean\"}}]}",
      NULL, "q=test&is_active=maybe", NULL, NULL, 422,
-     ONE("{\"type\":\"bool_parsing\",\"loc\":[\"query\",\"is_active\"],\"msg\":\"Input should be a valid boolean, "
+     ONE("{\"type\":\"bool_parsing\",\"loc\":[\"query\",\"is_active\"],\"msg\":\"Input should be a valid "
+         "boolean, "
          "unable to interpret input\",\"input\":\"maybe\"}")},
-    {"float_parsing", "{\"parameters\":[{\"name\":\"p\",\"source\":\"query\",\"schema\":{\"type\":\"number\"}}]}",
-     NULL, "p=abc", NULL, NULL, 422,
-     ONE("{\"type\":\"float_parsing\",\"loc\":[\"query\",\"p\"],\"msg\":\"Input should be a valid number, unable to "
+    {"float_parsing",
+     "{\"parameters\":[{\"name\":\"p\",\"source\":\"query\",\"schema\":{\"type\":\"number\"}}]}", NULL,
+     "p=abc", NULL, NULL, 422,
+     ONE("{\"type\":\"float_parsing\",\"loc\":[\"query\",\"p\"],\"msg\":\"Input should be a valid number, "
+         "unable to "
          "parse string as a number\",\"input\":\"abc\"}")},
     {"uuid_parsing",
-     "{\"parameters\":[{\"name\":\"item_id\",\"source\":\"path\",\"schema\":{\"type\":\"string\",\"format\":\"uuid\"}}]}",
+     "{\"parameters\":[{\"name\":\"item_id\",\"source\":\"path\",\"schema\":{\"type\":\"string\",\"format\":"
+     "\"uuid\"}}]}",
      "item_id=not-a-uuid", NULL, NULL, NULL, 422,
-     ONE("{\"type\":\"uuid_parsing\",\"loc\":[\"path\",\"item_id\"],\"msg\":\"Input should be a valid UUID, invalid "
+     ONE("{\"type\":\"uuid_parsing\",\"loc\":[\"path\",\"item_id\"],\"msg\":\"Input should be a valid UUID, "
+         "invalid "
          "character: expected an optional prefix of `urn:uuid:` followed by [0-9a-fA-F-], found `n` at 0\","
          "\"input\":\"not-a-uuid\"}")},
     {"datetime_parsing",
-     "{\"parameters\":[{\"name\":\"ts\",\"source\":\"query\",\"schema\":{\"type\":\"string\",\"format\":\"date-time\"}}]}",
+     "{\"parameters\":[{\"name\":\"ts\",\"source\":\"query\",\"schema\":{\"type\":\"string\",\"format\":"
+     "\"date-time\"}}]}",
      NULL, "ts=yesterday", NULL, NULL, 422,
-     ONE("{\"type\":\"datetime_parsing\",\"loc\":[\"query\",\"ts\"],\"msg\":\"Input should be a valid datetime\","
+     ONE("{\"type\":\"datetime_parsing\",\"loc\":[\"query\",\"ts\"],\"msg\":\"Input should be a valid "
+         "datetime\","
          "\"input\":\"yesterday\"}")},
     {"list of int, repeats",
      "{\"parameters\":[{\"name\":\"ids\",\"source\":\"query\",\"required\":true,"
@@ -75,7 +87,8 @@ static const vcase cases[] = {
      "{\"parameters\":[{\"name\":\"ids\",\"source\":\"query\",\"required\":true,"
      "\"schema\":{\"type\":\"array\",\"items\":{\"type\":\"integer\"}}}]}",
      NULL, "ids=1&ids=x", NULL, NULL, 422,
-     ONE("{\"type\":\"int_parsing\",\"loc\":[\"query\",\"ids\",1],\"msg\":\"Input should be a valid integer, unable "
+     ONE("{\"type\":\"int_parsing\",\"loc\":[\"query\",\"ids\",1],\"msg\":\"Input should be a valid integer, "
+         "unable "
          "to parse string as an integer\",\"input\":\"x\"}")},
     {"list with separator",
      "{\"parameters\":[{\"name\":\"tags\",\"source\":\"query\",\"separator\":\"|\","
@@ -90,9 +103,11 @@ static const vcase cases[] = {
      "{\"parameters\":[{\"name\":\"x_api_key\",\"source\":\"header\",\"key\":\"X-API-Key\",\"required\":true,"
      "\"schema\":{\"type\":\"string\"}}]}",
      NULL, NULL, "Accept: */*", NULL, 422,
-     ONE("{\"type\":\"missing\",\"loc\":[\"headers\",\"x-api-key\"],\"msg\":\"Field required\",\"input\":null}")},
+     ONE("{\"type\":\"missing\",\"loc\":[\"headers\",\"x-api-key\"],\"msg\":\"Field "
+         "required\",\"input\":null}")},
     {"header case-insensitive, first occurrence",
-     "{\"parameters\":[{\"name\":\"token\",\"source\":\"header\",\"key\":\"X-Token\",\"schema\":{\"type\":\"string\"}},"
+     "{\"parameters\":[{\"name\":\"token\",\"source\":\"header\",\"key\":\"X-Token\",\"schema\":{\"type\":"
+     "\"string\"}},"
      "{\"name\":\"n\",\"source\":\"header\",\"key\":\"x-n\",\"schema\":{\"type\":\"integer\"}}]}",
      NULL, NULL, "x-token: foo, bar\nX-TOKEN: second\nX-N: 7", NULL, 0, "[\"foo, bar\",7]"},
     {"cookies, quoted values",
@@ -102,48 +117,114 @@ static const vcase cases[] = {
      NULL, NULL, "Cookie: a=1; session_id=\"abc def\"\nCookie: n=5;junk; other=x=y", NULL, 0,
      "[\"abc def\",5,\"x=y\"]"},
     {"cookie missing",
-     "{\"parameters\":[{\"name\":\"session_id\",\"source\":\"cookie\",\"required\":true,\"schema\":{\"type\":\"string\"}}]}",
+     "{\"parameters\":[{\"name\":\"session_id\",\"source\":\"cookie\",\"required\":true,\"schema\":{\"type\":"
+     "\"string\"}}]}",
      NULL, NULL, "Cookie: fatebook_tracker=tracker456", NULL, 422,
-     ONE("{\"type\":\"missing\",\"loc\":[\"cookie\",\"session_id\"],\"msg\":\"Field required\",\"input\":null}")},
+     ONE("{\"type\":\"missing\",\"loc\":[\"cookie\",\"session_id\"],\"msg\":\"Field "
+         "required\",\"input\":null}")},
     {"all errors collected, in spec order",
-     "{\"parameters\":[{\"name\":\"a\",\"source\":\"query\",\"required\":true,\"schema\":{\"type\":\"integer\"}},"
+     "{\"parameters\":[{\"name\":\"a\",\"source\":\"query\",\"required\":true,\"schema\":{\"type\":"
+     "\"integer\"}},"
      "{\"name\":\"id\",\"source\":\"path\",\"schema\":{\"type\":\"integer\"}},"
      "{\"name\":\"h\",\"source\":\"header\",\"required\":true}]}",
      "id=foobar", "", NULL, NULL, 422,
      ENV422("3 validation errors in request",
             "{\"type\":\"missing\",\"loc\":[\"query\",\"a\"],\"msg\":\"Field required\",\"input\":null},"
-            "{\"type\":\"int_parsing\",\"loc\":[\"path\",\"id\"],\"msg\":\"Input should be a valid integer, unable to "
+            "{\"type\":\"int_parsing\",\"loc\":[\"path\",\"id\"],\"msg\":\"Input should be a valid integer, "
+            "unable to "
             "parse string as an integer\",\"input\":\"foobar\"},"
             "{\"type\":\"missing\",\"loc\":[\"headers\",\"h\"],\"msg\":\"Field required\",\"input\":null}")},
     /* ---- constraints, judged by the compiled schema ---- */
     {"string_too_short on a path param",
-     "{\"parameters\":[{\"name\":\"item_id\",\"source\":\"path\",\"schema\":{\"type\":\"string\",\"minLength\":3}}]}",
+     "{\"parameters\":[{\"name\":\"item_id\",\"source\":\"path\",\"schema\":{\"type\":\"string\","
+     "\"minLength\":3}}]}",
      "item_id=fo", NULL, NULL, NULL, 422,
-     ONE("{\"type\":\"string_too_short\",\"loc\":[\"path\",\"item_id\"],\"msg\":\"String should have at least 3 "
+     ONE("{\"type\":\"string_too_short\",\"loc\":[\"path\",\"item_id\"],\"msg\":\"String should have at "
+         "least 3 "
          "characters\",\"input\":\"fo\",\"ctx\":{\"min_length\":3}}")},
+    {"a constraint error shows the text received",
+     "{\"parameters\":[{\"name\":\"price\",\"source\":\"query\",\"schema\":{\"type\":\"number\","
+     "\"exclusiveMinimum\":0}}]}",
+     NULL, "price=0", NULL, NULL, 422,
+     ONE("{\"type\":\"greater_than\",\"loc\":[\"query\",\"price\"],\"msg\":\"Input should be greater than "
+         "0\","
+         "\"input\":\"0\",\"ctx\":{\"gt\":0}}")},
     {"enum on a query param",
      "{\"parameters\":[{\"name\":\"model\",\"source\":\"query\",\"schema\":{\"type\":\"string\","
      "\"enum\":[\"alexnet\",\"resnet\",\"lenet\"]}}]}",
      NULL, "model=vgg16", NULL, NULL, 422,
-     ONE("{\"type\":\"enum\",\"loc\":[\"query\",\"model\"],\"msg\":\"Input should be 'alexnet', 'resnet' or 'lenet'\","
+     ONE("{\"type\":\"enum\",\"loc\":[\"query\",\"model\"],\"msg\":\"Input should be 'alexnet', 'resnet' or "
+         "'lenet'\","
          "\"input\":\"vgg16\",\"ctx\":{\"expected\":\"'alexnet', 'resnet' or 'lenet'\"}}")},
+    /* ---- "error_style": "jsonschema" (the fixtures' second dialect) ---- */
+    {"jsonschema: exclusiveMinimum",
+     JS_PARAM("query", "limit", "{\"type\":\"integer\",\"exclusiveMinimum\":0}"), NULL, "limit=0", NULL, NULL,
+     422,
+     ONE("{\"type\":\"validation_error\",\"loc\":[\"query\",\"limit\"],\"msg\":\"Value must be greater than "
+         "0\","
+         "\"ctx\":{\"exclusive_minimum\":0,\"value\":0}}")},
+    {"jsonschema: minItems",
+     JS_PARAM("query", "ids", "{\"type\":\"array\",\"items\":{\"type\":\"integer\"},\"minItems\":2}"), NULL,
+     "ids=1", NULL, NULL, 422,
+     ONE("{\"type\":\"validation_error\",\"loc\":[\"query\",\"ids\"],\"msg\":\"Array must contain at least 2 "
+         "items\","
+         "\"ctx\":{\"min_items\":2,\"actual_items\":1}}")},
+    {"jsonschema: uniqueItems",
+     JS_PARAM("query", "ids", "{\"type\":\"array\",\"items\":{\"type\":\"integer\"},\"uniqueItems\":true}"),
+     NULL, "ids=1&ids=2&ids=2&ids=3", NULL, NULL, 422,
+     ONE("{\"type\":\"validation_error\",\"loc\":[\"query\",\"ids\"],\"msg\":\"Array items must be unique\","
+         "\"ctx\":{\"unique_items\":true,\"duplicate_value\":2,\"duplicate_index\":2}}")},
+    {"jsonschema: multipleOf", JS_PARAM("query", "quantity", "{\"type\":\"integer\",\"multipleOf\":5}"), NULL,
+     "quantity=17", NULL, NULL, 422,
+     ONE("{\"type\":\"validation_error\",\"loc\":[\"query\",\"quantity\"],\"msg\":\"Value must be a multiple "
+         "of 5\","
+         "\"ctx\":{\"multiple_of\":5,\"value\":17}}")},
+    {"jsonschema: email format", JS_PARAM("query", "email", "{\"type\":\"string\",\"format\":\"email\"}"),
+     NULL, "email=not-an-email", NULL, NULL, 422,
+     ONE("{\"type\":\"validation_error\",\"loc\":[\"query\",\"email\"],\"msg\":\"Invalid email format\","
+         "\"ctx\":{\"format\":\"email\",\"value\":\"not-an-email\"}}")},
+    {"jsonschema: ipv4 format", JS_PARAM("query", "ip", "{\"type\":\"string\",\"format\":\"ipv4\"}"), NULL,
+     "ip=999.999.999.999", NULL, NULL, 422,
+     ONE("{\"type\":\"validation_error\",\"loc\":[\"query\",\"ip\"],\"msg\":\"Invalid IPv4 address format\","
+         "\"ctx\":{\"format\":\"ipv4\",\"value\":\"999.999.999.999\"}}")},
+    {"jsonschema: pattern",
+     JS_PARAM("query", "email", "{\"type\":\"string\",\"pattern\":\"^[a-z]+@[a-z]+\\\\.[a-z]{2,}$\"}"), NULL,
+     "email=invalid-email", NULL, NULL, 422,
+     ONE("{\"type\":\"validation_error\",\"loc\":[\"query\",\"email\"],\"msg\":\"String does not match "
+         "pattern\","
+         "\"ctx\":{\"pattern\":\"^[a-z]+@[a-z]+\\\\.[a-z]{2,}$\",\"value\":\"invalid-email\"}}")},
+    {"jsonschema: date format", JS_PARAM("path", "date", "{\"type\":\"string\",\"format\":\"date\"}"),
+     "date=2025-13-45", NULL, NULL, NULL, 422,
+     ONE("{\"type\":\"validation_error\",\"loc\":[\"path\",\"date\"],\"msg\":\"Invalid date format\","
+         "\"ctx\":{\"format\":\"date\",\"value\":\"2025-13-45\"}}")},
+    {"jsonschema: minLength", JS_PARAM("path", "username", "{\"type\":\"string\",\"minLength\":3}"),
+     "username=ab", NULL, NULL, NULL, 422,
+     ONE("{\"type\":\"validation_error\",\"loc\":[\"path\",\"username\"],\"msg\":\"String length must be at "
+         "least 3\","
+         "\"ctx\":{\"min_length\":3,\"actual_length\":2}}")},
+    {"jsonschema: maxLength", JS_PARAM("path", "username", "{\"type\":\"string\",\"maxLength\":20}"),
+     "username=this_username_is_way_too_long_to_be_valid", NULL, NULL, NULL, 422,
+     ONE("{\"type\":\"validation_error\",\"loc\":[\"path\",\"username\"],\"msg\":\"String length must not "
+         "exceed 20\","
+         "\"ctx\":{\"max_length\":20,\"actual_length\":41}}")}, /* the fixture says 42: it miscounts */
+    {"jsonschema: missing is the same", JS_PARAM("query", "q", "{\"type\":\"string\"}"), NULL, "", NULL, NULL,
+     422, ONE("{\"type\":\"missing\",\"loc\":[\"query\",\"q\"],\"msg\":\"Field required\",\"input\":null}")},
     /* ---- JSON bodies ---- */
     {"json body ok", JSON_BODY("{\"type\":\"object\",\"required\":[\"name\"]}"), NULL, NULL,
      "Content-Type: application/json", "{\"name\":\"x\"}", 0, "[]"},
-    {"json body missing", JSON_BODY("{\"type\":\"object\"}"), NULL, NULL, "Content-Type: application/json", "", 422,
-     ONE("{\"type\":\"missing\",\"loc\":[\"body\"],\"msg\":\"Field required\",\"input\":null}")},
-    {"json without content-type", JSON_BODY("{\"type\":\"object\",\"required\":[\"name\"]}"), NULL, NULL, NULL,
-     "{\"name\":\"test\"}", 0, "[]"},
+    {"json body missing", JSON_BODY("{\"type\":\"object\"}"), NULL, NULL, "Content-Type: application/json",
+     "", 422, ONE("{\"type\":\"missing\",\"loc\":[\"body\"],\"msg\":\"Field required\",\"input\":null}")},
+    {"json without content-type", JSON_BODY("{\"type\":\"object\",\"required\":[\"name\"]}"), NULL, NULL,
+     NULL, "{\"name\":\"test\"}", 0, "[]"},
     {"vendor json, case, parameters", JSON_BODY("{\"type\":\"object\"}"), NULL, NULL,
      "Content-Type: APPLICATION/VND.API+JSON; charset=UTF-8; boundary=x", "{}", 0, "[]"},
     {"malformed json", JSON_BODY("{\"type\":\"string\"}"), NULL, NULL, "Content-Type: application/json",
      "{\"name\": \"Item\", \"price\": }", 400, "{\"detail\":\"Invalid request format\"}"},
-    {"json too deep",
-     "{\"body\":{\"media\":\"json\",\"max_depth\":3,\"schema\":{\"type\":\"object\"}}}", NULL, NULL,
-     "Content-Type: application/json", "{\"a\":{\"b\":{\"c\":{\"d\":1}}}}", 400,
+    {"json too deep", "{\"body\":{\"media\":\"json\",\"max_depth\":3,\"schema\":{\"type\":\"object\"}}}",
+     NULL, NULL, "Content-Type: application/json", "{\"a\":{\"b\":{\"c\":{\"d\":1}}}}", 400,
      "{\"error\":\"Request body exceeds maximum nesting depth of 3\"}"},
-    {"unsupported media type", JSON_BODY("{\"type\":\"string\"}"), NULL, NULL, "Content-Type: application/xml",
-     "<item/>", 415,
+    {"unsupported media type", JSON_BODY("{\"type\":\"string\"}"), NULL, NULL,
+     "Content-Type: application/xml", "<item/>", 415,
      "{\"type\":\"https://squall.dev/errors/unsupported-media-type\",\"title\":\"Unsupported Media Type\","
      "\"status\":415,\"detail\":\"Unsupported media type\"}"},
     {"unsupported charset", JSON_BODY("{\"type\":\"object\"}"), NULL, NULL,
@@ -154,33 +235,41 @@ static const vcase cases[] = {
      JSON_BODY("{\"type\":\"object\",\"properties\":{\"name\":{\"type\":\"string\",\"minLength\":3},"
                "\"age\":{\"type\":\"integer\",\"minimum\":18}}}"),
      NULL, NULL, "Content-Type: application/json", "{\"name\":\"ab\",\"age\":15}", 422,
-     ENV422("2 validation errors in request",
-            "{\"type\":\"greater_than_equal\",\"loc\":[\"body\",\"age\"],\"msg\":\"Input should be greater than or equal "
-            "to 18\",\"input\":15,\"ctx\":{\"ge\":18}},"
-            "{\"type\":\"string_too_short\",\"loc\":[\"body\",\"name\"],\"msg\":\"String should have at least 3 "
-            "characters\",\"input\":\"ab\",\"ctx\":{\"min_length\":3}}")},
+     ENV422(
+         "2 validation errors in request",
+         "{\"type\":\"greater_than_equal\",\"loc\":[\"body\",\"age\"],\"msg\":\"Input should be greater than "
+         "or equal "
+         "to 18\",\"input\":15,\"ctx\":{\"ge\":18}},"
+         "{\"type\":\"string_too_short\",\"loc\":[\"body\",\"name\"],\"msg\":\"String should have at least 3 "
+         "characters\",\"input\":\"ab\",\"ctx\":{\"min_length\":3}}")},
     /* ---- form bodies ---- */
-    {"form coerced by property", FORM_BODY("{\"type\":\"object\",\"required\":[\"username\"],\"properties\":{"
-                                           "\"username\":{\"type\":\"string\"},\"age\":{\"type\":\"integer\"},"
-                                           "\"tags\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}}}}"),
-     NULL, NULL, "Content-Type: application/x-www-form-urlencoded", "username=john+doe&age=30&tags[]=a&tags[]=b", 0,
-     "[]"},
+    {"form coerced by property",
+     FORM_BODY("{\"type\":\"object\",\"required\":[\"username\"],\"properties\":{"
+               "\"username\":{\"type\":\"string\"},\"age\":{\"type\":\"integer\"},"
+               "\"tags\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}}}}"),
+     NULL, NULL, "Content-Type: application/x-www-form-urlencoded",
+     "username=john+doe&age=30&tags[]=a&tags[]=b", 0, "[]"},
     {"form coercion error, no duplicate from the schema",
-     FORM_BODY("{\"type\":\"object\",\"required\":[\"price\"],\"properties\":{\"price\":{\"type\":\"integer\"}}}"), NULL,
-     NULL, "Content-Type: application/x-www-form-urlencoded", "price=not-a-number", 422,
-     ONE("{\"type\":\"int_parsing\",\"loc\":[\"body\",\"price\"],\"msg\":\"Input should be a valid integer, unable to "
+     FORM_BODY(
+         "{\"type\":\"object\",\"required\":[\"price\"],\"properties\":{\"price\":{\"type\":\"integer\"}}}"),
+     NULL, NULL, "Content-Type: application/x-www-form-urlencoded", "price=not-a-number", 422,
+     ONE("{\"type\":\"int_parsing\",\"loc\":[\"body\",\"price\"],\"msg\":\"Input should be a valid integer, "
+         "unable to "
          "parse string as an integer\",\"input\":\"not-a-number\"}")},
     {"form field missing",
-     FORM_BODY("{\"type\":\"object\",\"required\":[\"username\"],\"properties\":{\"username\":{\"type\":\"string\"}}}"),
+     FORM_BODY("{\"type\":\"object\",\"required\":[\"username\"],\"properties\":{\"username\":{\"type\":"
+               "\"string\"}}}"),
      NULL, NULL, "Content-Type: application/x-www-form-urlencoded", "password=secret", 422,
      ONE("{\"type\":\"missing\",\"loc\":[\"body\",\"username\"],\"msg\":\"Field required\","
          "\"input\":{\"password\":\"secret\"}}")},
     {"form array with holes",
-     FORM_BODY("{\"type\":\"object\",\"properties\":{\"items\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}}}}"),
+     FORM_BODY("{\"type\":\"object\",\"properties\":{\"items\":{\"type\":\"array\",\"items\":{\"type\":"
+               "\"string\"}}}}"),
      NULL, NULL, "Content-Type: application/x-www-form-urlencoded", "items[0]=first&items[2]=third", 400,
      "{\"error\":\"Failed to parse URL-encoded form data: missing index, expected: 1 got 2\"}"},
     {"multipart without boundary", "{\"body\":{\"media\":\"multipart\",\"required\":true}}", NULL, NULL,
-     "Content-Type: multipart/form-data", "", 400, "{\"error\":\"multipart/form-data requires 'boundary' parameter\"}"},
+     "Content-Type: multipart/form-data", "", 400,
+     "{\"error\":\"multipart/form-data requires 'boundary' parameter\"}"},
 };
 
 /* ---- building the fake request ---- */
@@ -200,7 +289,8 @@ static size_t split_lines(char *text, char *out[], size_t cap) {
     size_t n = 0;
     for (char *line = text; line && *line && n < cap;) {
         char *nl = strchr(line, '\n');
-        if (nl) *nl = '\0';
+        if (nl)
+            *nl = '\0';
         out[n++] = line;
         line = nl ? nl + 1 : NULL;
     }
@@ -236,7 +326,8 @@ static void fake_init(fake_request *f, const vcase *c) {
         for (size_t i = 0; i < n; i++) {
             char *colon = strchr(lines[i], ':');
             char *v = colon + 1;
-            while (*v == ' ') v++;
+            while (*v == ' ')
+                v++;
             f->headers[i].name = (sq_slice){lines[i], (size_t)(colon - lines[i])};
             f->headers[i].value = (sq_slice){v, strlen(v)};
         }
@@ -277,12 +368,16 @@ static void run_case(const vcase *c) {
         SQ_CHECK_EQ_INT(val.num_values, sq_validator_num_params(v));
         sq_buf_append(&b, "[", 1);
         for (size_t i = 0; i < val.num_values; i++) {
-            if (i) sq_buf_append(&b, ",", 1);
-            if (val.values[i]) SQ_CHECK_EQ_INT(sq_json_write_value(&b, val.values[i]), 0);
-            else sq_buf_append(&b, "null", 4);
+            if (i)
+                sq_buf_append(&b, ",", 1);
+            if (val.values[i])
+                SQ_CHECK_EQ_INT(sq_json_write_value(&b, val.values[i]), 0);
+            else
+                sq_buf_append(&b, "null", 4);
         }
         sq_buf_append(&b, "]", 1);
-        if (c->body && *c->body) SQ_CHECK(val.body != NULL);
+        if (c->body && *c->body)
+            SQ_CHECK(val.body != NULL);
     } else {
         SQ_CHECK(val.num_errors > 0); /* every refusal carries at least one error */
         SQ_CHECK(val.body == NULL);
@@ -300,7 +395,8 @@ static void test_cases(void) {
         int before = sq_test_current_failed;
         sq_test_current_failed = 0;
         run_case(&cases[i]);
-        if (sq_test_current_failed) fprintf(stderr, "  ^ case \"%s\"\n", cases[i].name);
+        if (sq_test_current_failed)
+            fprintf(stderr, "  ^ case \"%s\"\n", cases[i].name);
         sq_test_current_failed |= before;
     }
 }
@@ -315,9 +411,14 @@ static void test_bad_specs(void) {
         "{\"parameters\":[{\"name\":\"a\",\"source\":\"body\"}]}",
         "{\"parameters\":[{\"name\":\"a\",\"source\":\"query\",\"required\":1}]}",
         "{\"parameters\":[{\"name\":\"a\",\"source\":\"query\",\"annotation\":\"int\"}]}",
-        "{\"parameters\":[{\"name\":\"a\",\"source\":\"query\",\"schema\":{\"type\":\"integer\",\"frobnicate\":1}}]}",
+        "{\"parameters\":[{\"name\":\"a\",\"source\":\"query\",\"schema\":{\"type\":\"integer\","
+        "\"frobnicate\":1}}]}",
         "{\"body\":{\"media\":\"xml\"}}",
         "{\"routes\":[]}",
+        "{\"body\":{\"media\":\"json\",\"content_type\":\"x\"}}",
+        "{\"body\":{\"media\":\"json\",\"files\":{}}}",
+        "{\"body\":{\"max_depth\":0}}",
+        "{\"parameters\":[{\"name\":\"a\",\"source\":\"query\",\"error_style\":\"fastapi\"}]}",
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         char errbuf[256] = "";
@@ -332,11 +433,13 @@ static void test_bad_specs(void) {
 }
 
 static void test_param_names(void) {
-    const char *spec = "{\"parameters\":[{\"name\":\"a\",\"source\":\"query\"},{\"name\":\"b_c\",\"source\":\"header\","
-                       "\"key\":\"B-C\"}]}";
+    const char *spec =
+        "{\"parameters\":[{\"name\":\"a\",\"source\":\"query\"},{\"name\":\"b_c\",\"source\":\"header\","
+        "\"key\":\"B-C\"}]}";
     sq_validator *v = sq_validator_compile(spec, strlen(spec), NULL, 0);
     SQ_CHECK(v != NULL);
-    if (!v) return;
+    if (!v)
+        return;
     SQ_CHECK_EQ_INT(sq_validator_num_params(v), 2);
     SQ_CHECK(strcmp(sq_validator_param_name(v, 0), "a") == 0);
     SQ_CHECK(strcmp(sq_validator_param_name(v, 1), "b_c") == 0);
@@ -360,10 +463,12 @@ static void test_multipart(void) {
                         "Content-Type: application/octet-stream\r\n\r\n"
                         "\x00\xff\x01\r\n"
                         "--XyZ--\r\n";
-    vcase c = {"multipart", spec, NULL, NULL, "Content-Type: multipart/form-data; boundary=XyZ", NULL, 0, NULL};
+    vcase c = {"multipart", spec, NULL, NULL, "Content-Type: multipart/form-data; boundary=XyZ",
+               NULL,        0,    NULL};
     sq_validator *v = sq_validator_compile(spec, strlen(spec), NULL, 0);
     SQ_CHECK(v != NULL);
-    if (!v) return;
+    if (!v)
+        return;
     fake_request f;
     fake_init(&f, &c);
     sq_test_guard_free(f.body);
@@ -385,7 +490,8 @@ static void test_multipart(void) {
     sq_buf b;
     sq_buf_init(&b);
     SQ_CHECK(val.body != NULL);
-    if (val.body) SQ_CHECK_EQ_INT(sq_json_write_value(&b, val.body), 0);
+    if (val.body)
+        SQ_CHECK_EQ_INT(sq_json_write_value(&b, val.body), 0);
     SQ_CHECK_SLICE(((sq_slice){b.data ? b.data : "", b.len}), "{\"n\":42,\"file\":\"a.bin\"}");
     sq_buf_free(&b);
 
@@ -404,9 +510,95 @@ static void test_multipart(void) {
     sq_validator_free(v);
 }
 
+/* "files": signatures against the declared type, empty files, required. */
+static void test_multipart_files(void) {
+    static const char spec[] = "{\"body\":{\"media\":\"multipart\",\"files\":{\"image\":{\"required\":true,"
+                               "\"content_types\":[\"image/png\"],\"validate_magic_numbers\":true}}}}";
+    static const struct {
+        const char *name;
+        const char *part; /* the image part (no NUL inside), or "" */
+        int status;
+        const char *expect;
+    } t[] = {
+        {"png",
+         "Content-Disposition: form-data; name=\"image\"; filename=\"a.png\"\r\nContent-Type: "
+         "image/png\r\n\r\n"
+         "\x89PNG\r\n\x1a\n",
+         0, NULL},
+        {"jpeg as png",
+         "Content-Disposition: form-data; name=\"image\"; filename=\"fake.png\"\r\nContent-Type: "
+         "image/png\r\n\r\n"
+         "\xff\xd8\xff\xe0",
+         422,
+         ONE("{\"type\":\"validation_error\",\"loc\":[\"files\",\"image\"],\"msg\":\"File type mismatch: "
+             "MIME type "
+             "is image/png but magic numbers indicate image/jpeg\",\"ctx\":{\"declared_mime\":\"image/png\","
+             "\"detected_type\":\"image/jpeg\",\"magic_bytes\":\"ffd8ffe0\"}}")},
+        {"empty",
+         "Content-Disposition: form-data; name=\"image\"; filename=\"e.png\"\r\nContent-Type: "
+         "image/png\r\n\r\n",
+         422,
+         ONE("{\"type\":\"validation_error\",\"loc\":[\"files\",\"image\"],\"msg\":\"File buffer is empty\","
+             "\"ctx\":{\"buffer_size\":0}}")},
+        {"type not allowed",
+         "Content-Disposition: form-data; name=\"image\"; filename=\"a.gif\"\r\nContent-Type: "
+         "image/gif\r\n\r\nGIF89a",
+         422,
+         ONE("{\"type\":\"validation_error\",\"loc\":[\"files\",\"image\"],\"msg\":\"File type not allowed: "
+             "image/gif\",\"ctx\":{\"content_type\":\"image/gif\",\"allowed_types\":[\"image/png\"]}}")},
+        {"missing", "", 422,
+         ONE("{\"type\":\"missing\",\"loc\":[\"files\",\"image\"],\"msg\":\"Field "
+             "required\",\"input\":null}")},
+    };
+    sq_validator *v = sq_validator_compile(spec, sizeof spec - 1, NULL, 0);
+    SQ_CHECK(v != NULL);
+    if (!v)
+        return;
+    for (size_t i = 0; i < sizeof t / sizeof *t; i++) {
+        char body[512];
+        size_t n = 0;
+        size_t pl = strlen(t[i].part);
+        n += (size_t)snprintf(body + n, sizeof body - n, "--B\r\n");
+        if (pl) {
+            memcpy(body + n, t[i].part, pl);
+            n += pl;
+            n += (size_t)snprintf(body + n, sizeof body - n, "\r\n--B\r\n");
+        }
+        n += (size_t)snprintf(body + n, sizeof body - n,
+                              "Content-Disposition: form-data; name=\"x\"\r\n\r\n1\r\n--B--\r\n");
+        vcase c = {t[i].name, spec, NULL, NULL, "Content-Type: multipart/form-data; boundary=B",
+                   NULL,      0,    NULL};
+        fake_request f;
+        fake_init(&f, &c);
+        sq_test_guard_free(f.body);
+        f.body = sq_test_guard(body, n);
+        f.req.body = (sq_slice){f.body.data, n};
+        sq_arena arena;
+        sq_arena_init(&arena);
+        sq_validation val;
+        SQ_CHECK_EQ_INT(sq_validator_run(v, &f.req, &arena, &val), 0);
+        SQ_CHECK_EQ_INT(val.status, t[i].status);
+        if (t[i].status) {
+            sq_buf b;
+            sq_buf_init(&b);
+            SQ_CHECK_EQ_INT(sq_problem_render_validation(&val, "https://squall.dev/errors/", &b), 0);
+            SQ_CHECK_SLICE(((sq_slice){b.data ? b.data : "", b.len}), t[i].expect);
+            sq_buf_free(&b);
+        } else {
+            SQ_CHECK_EQ_INT(val.num_files, 1);
+        }
+        if (sq_test_current_failed)
+            fprintf(stderr, "  ^ case \"%s\"\n", t[i].name);
+        sq_arena_free(&arena);
+        fake_free(&f);
+    }
+    sq_validator_free(v);
+}
+
 int main(void) {
     SQ_RUN(test_cases);
     SQ_RUN(test_multipart);
+    SQ_RUN(test_multipart_files);
     SQ_RUN(test_bad_specs);
     SQ_RUN(test_param_names);
     return SQ_TEST_SUMMARY();

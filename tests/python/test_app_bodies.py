@@ -183,3 +183,33 @@ def test_form_model(make_client: Any) -> None:
     assert r.status_code == 200, r.text
     assert r.json() == {"email": "a@b.c", "age": 30, "newsletter": True}
     assert client.post("/signup", data={"email": "a@b.c", "age": "old"}).status_code == 422
+
+
+def test_optional_body(make_client: Any) -> None:
+    app = Squall()
+
+    @app.post("/maybe")
+    def maybe(line: Line | None = None) -> dict[str, Any]:
+        return {"sku": line.sku if line is not None else None}
+
+    client = make_client(app)
+    assert client.post("/maybe").json() == {"sku": None}
+    assert client.post("/maybe", json={"sku": "a", "qty": 1}).json() == {"sku": "a"}
+    assert client.post("/maybe", json={"sku": "a"}).status_code == 422
+
+
+def test_large_upload_is_spooled_to_disk(make_client: Any) -> None:
+    app = Squall()
+    seen: dict[str, Any] = {}
+
+    @app.post("/big")
+    async def big(doc: UploadFile = File()) -> dict[str, Any]:
+        seen["on_disk"] = bool(getattr(doc.file, "_rolled", False))
+        data = await doc.read()
+        return {"size": doc.size, "read": len(data), "ok": data == b"z" * (2 << 20)}
+
+    client = make_client(app, limits={"max_body": 8 << 20})
+    r = client.post("/big", files={"doc": ("big.bin", b"z" * (2 << 20), "application/octet-stream")})
+    assert r.status_code == 200, r.text
+    assert r.json() == {"size": 2 << 20, "read": 2 << 20, "ok": True}
+    assert seen["on_disk"] is True

@@ -64,13 +64,14 @@ def start(tmp_path: Path, *args: str) -> tuple[subprocess.Popen[str], int]:
 
 
 def stop(proc: subprocess.Popen[str]) -> int:
+    """SIGTERM, wait (draining stderr, closing the pipe) and return the exit status."""
     proc.send_signal(signal.SIGTERM)
     try:
-        return proc.wait(timeout=15)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        proc.communicate(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+    return proc.returncode
 
 
 def test_run_serves_and_sigterm_exits_zero(tmp_path: Path) -> None:
@@ -107,7 +108,11 @@ def test_workers_share_the_port_and_crashed_workers_are_replaced(tmp_path: Path)
 def test_bad_target_is_a_clear_error(tmp_path: Path) -> None:
     env = dict(os.environ, PYTHONPATH=_PKG_ROOT)
     r = subprocess.run(
-        [sys.executable, "-m", "squall", "run", "nosuchmodule:app"], cwd=tmp_path, env=env, capture_output=True, text=True
+        [sys.executable, "-m", "squall", "run", "nosuchmodule:app"], cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert r.returncode != 0 and "nosuchmodule" in r.stderr
 
@@ -125,3 +130,18 @@ def test_app_run(tmp_path: Path) -> None:
         assert status == 200 and isinstance(body["pid"], int)
     finally:
         assert stop(proc) == 0
+
+
+def test_access_log(tmp_path: Path) -> None:
+    proc, port = start(tmp_path, "--access-log")
+    try:
+        assert get(port, "/pid?tag=%0Aevil")[0] == 200
+        time.sleep(0.2)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=15)
+    assert proc.returncode == 0
+    lines = [line for line in err.splitlines() if "/pid" in line]
+    assert lines, err
+    # A control character never reaches the log raw (no forged log lines).
+    assert not any(line.startswith("evil") for line in err.splitlines())

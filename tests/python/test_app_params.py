@@ -173,3 +173,29 @@ def test_app_rejects_a_bad_declaration_at_start() -> None:
 
     with pytest.raises(TypeError):
         app.compile()
+
+
+def test_duplicate_route_is_an_error_at_start() -> None:
+    import pytest
+
+    app = Squall()
+
+    @app.get("/x")
+    def one() -> None:
+        pass
+
+    @app.route("/x", methods=["POST", "GET"])
+    def two() -> None:
+        pass
+
+    with pytest.raises(ValueError, match="declared twice"):
+        app.compile()
+
+
+def test_route_options_are_defined_once() -> None:
+    """The decorators' keyword type and the stored options never drift apart."""
+    import dataclasses as dc
+
+    from squall._routing import RouteKwargs, RouteOptions
+
+    assert set(RouteKwargs.__annotations__) == {f.name for f in dc.fields(RouteOptions)}

@@ -178,3 +178,79 @@ def test_lifespan_hooks_run_once_per_worker() -> None:
         assert events == ["startup-async", "startup-sync"]
         assert client.get("/gather").status_code == 200
     assert events == ["startup-async", "startup-sync", "shutdown"]
+
+
+def test_url_parts() -> None:
+    from squall import URL
+
+    url = URL("/a", "x=1", "example.org:8080")
+    assert (url.scheme, url.netloc, url.hostname, url.port) == ("http", "example.org:8080", "example.org", 8080)
+    v6 = URL("/", "", "[::1]:9000")
+    assert (v6.hostname, v6.port) == ("::1", 9000)
+    assert URL("/p").port is None and str(URL("/p", "q=1")) == "/p?q=1"
+
+
+def test_keyword_style_headers_cookies_query(make_client: Any) -> None:
+    app = Squall()
+
+    @app.get("/kw/{ref:uuid}")
+    async def kw(path_params, query_params, headers, cookies):  # type: ignore[no-untyped-def]
+        return {
+            "path_params": {k: str(v) for k, v in path_params.items()},
+            "query_params": query_params,
+            "x_h": headers.get("x-h"),
+            "lower": all(k == k.lower() for k in headers),
+            "cookies": cookies,
+        }
+
+    client = make_client(app)
+    ref = "12345678-1234-5678-1234-567812345678"
+    r = client.get(f"/kw/{ref}", params={"a": "1"}, headers={"X-H": "v"}, cookies={"c": "d"})
+    assert r.status_code == 200, r.text
+    assert r.json() == {
+        "path_params": {"ref": ref},
+        "query_params": {"a": "1"},
+        "x_h": "v",
+        "lower": True,
+        "cookies": {"c": "d"},
+    }
+
+
+def test_head_and_options_decorators(make_client: Any) -> None:
+    from squall import Response
+
+    app = Squall()
+
+    @app.head("/h")
+    def head() -> Response:
+        return Response(b"", headers={"X-Head": "1"})
+
+    @app.options("/o")
+    def options() -> Response:
+        return Response(b"", status_code=204, headers={"Allow": "GET, OPTIONS"})
+
+    client = make_client(app)
+    r = client.head("/h")
+    assert r.status_code == 200 and r.headers["x-head"] == "1"
+    r = client.options("/o")
+    assert r.status_code == 204 and r.headers["allow"] == "GET, OPTIONS"
+
+
+def test_testclient_builds_requests_like_requests_does(make_client: Any) -> None:
+    app = Squall()
+
+    @app.post("/raw")
+    async def raw(request: Request) -> dict[str, Any]:
+        return {
+            "body": (await request.body()).decode(),
+            "ctype": request.headers.get("content-type"),
+            "q": request.url.query,
+        }
+
+    client = make_client(app)
+    r = client.post("http://testserver/raw?a=1", params={"b": "2", "c": True}, content=b"xyz", headers={"Content-Type": "text/plain"})
+    assert r.json() == {"body": "xyz", "ctype": "text/plain", "q": "a=1&b=2&c=true"}
+    r = client.post("/raw", data={"k": ["1", "2"]})
+    assert r.json() == {"body": "k=1&k=2", "ctype": "application/x-www-form-urlencoded", "q": ""}
+    r = client.post("/raw", json={"x": None})
+    assert r.json()["body"] == '{"x": null}' and r.json()["ctype"] == "application/json"

@@ -200,7 +200,13 @@ def test_unhandled_exception_reveals_nothing(make_client: Any, caplog: Any, path
     assert r.status_code == 500
     assert r.headers["content-type"] == "application/problem+json"
     assert secret not in r.text and "Traceback" not in r.text
-    assert r.json()["status"] == 500
+    # The body of the conformance fixture status_codes/14 (only the type's base differs).
+    assert r.json() == {
+        "type": "https://squall.dev/errors/internal-server-error",
+        "title": "Internal Server Error",
+        "status": 500,
+        "detail": "Internal server error",
+    }
     assert any(secret in (rec.exc_text or "") or (rec.exc_info and secret in str(rec.exc_info[1])) for rec in caplog.records)
 
 
@@ -232,3 +238,71 @@ def test_validation_error_handler_replaces_the_422(make_client: Any) -> None:
     r = client.get("/n", params={"x": "a"})
     assert r.status_code == 400
     assert r.json() == {"count": 1, "first": ["query", "x"]}
+
+
+def test_http_exception_custom_title_and_fastapi_style(make_client: Any) -> None:
+    problem = Squall()
+    fastapi_style = Squall(problem_details=False)
+    for app in (problem, fastapi_style):
+
+        @app.get("/key")
+        def key() -> None:
+            raise HTTPException(401, "Expected 'X-API-Key' header", title="Missing API key")
+
+    r = make_client(problem).get("/key")
+    assert r.status_code == 401
+    assert r.json() == {
+        "type": "https://squall.dev/errors/unauthorized",
+        "title": "Missing API key",
+        "status": 401,
+        "detail": "Expected 'X-API-Key' header",
+    }
+    r = make_client(fastapi_style).get("/key")
+    assert r.status_code == 401 and r.headers["content-type"] == "application/json"
+    assert r.json() == {"detail": "Expected 'X-API-Key' header"}
+
+
+def test_validation_error_raised_by_a_handler_is_a_422(make_client: Any) -> None:
+    app = Squall()
+
+    @app.post("/check")
+    def check(body: dict[str, Any]) -> dict[str, bool]:
+        if body.get("a") != 1:
+            raise RequestValidationError(
+                [{"type": "value_error", "loc": ["body", "a"], "msg": "Value error, a must be 1", "input": body.get("a")}]
+            )
+        return {"ok": True}
+
+    client = make_client(app)
+    assert client.post("/check", json={"a": 1}).json() == {"ok": True}
+    r = client.post("/check", json={"a": 2})
+    assert r.status_code == 422
+    assert r.headers["content-type"] == "application/problem+json"
+    assert r.json() == {
+        "type": "https://squall.dev/errors/validation-error",
+        "title": "Request Validation Failed",
+        "status": 422,
+        "detail": "1 validation error in request",
+        "errors": [{"type": "value_error", "loc": ["body", "a"], "msg": "Value error, a must be 1", "input": 2}],
+    }
+
+
+def test_app_wide_response_validation(make_client: Any) -> None:
+    app = Squall(validate_responses=True)
+
+    @app.get("/good")
+    def good() -> list[int]:
+        return [1, 2]
+
+    @app.get("/bad")
+    def bad() -> list[int]:
+        return ["x"]  # type: ignore[list-item]
+
+    @app.get("/unchecked", validate_response=False)
+    def unchecked() -> list[int]:
+        return ["x"]  # type: ignore[list-item]
+
+    client = make_client(app)
+    assert client.get("/good").json() == [1, 2]
+    assert client.get("/bad").status_code == 500
+    assert client.get("/unchecked").json() == ["x"]

@@ -170,6 +170,7 @@ def test_upload_file_from_part_mapping() -> None:
     assert upload.size == 5
     assert upload.headers["X-A"] == "1"
     assert upload.file.read() == b"hello"
+    upload.file.close()
 
 
 def test_upload_file_spools_to_disk_above_threshold() -> None:
@@ -180,6 +181,8 @@ def test_upload_file_spools_to_disk_above_threshold() -> None:
     assert not small.file._rolled
     assert big.file._rolled
     assert big.file.read() == b"x" * 1000
+    small.file.close()
+    big.file.close()
 
 
 def test_bytes_from_file_part() -> None:

@@ -173,6 +173,7 @@ def test_form_and_file_fields() -> None:
     )
     assert got["title"] == "t" and got["count"] == 1 and got["extras"] is None
     assert isinstance(got["doc"], UploadFile) and got["doc"].filename == "a.txt"
+    assert got["doc"].file.closed, "uploads are closed when the handler returns"
 
     def login(username: str = Form(), password: str = Form()) -> None:
         pass
@@ -196,16 +197,16 @@ def test_request_parameter() -> None:
 
 
 def make_request(**kw: Any) -> Request:
-    args: dict[str, Any] = dict(
-        method="POST",
-        path="/a/1",
-        query_string="x=1&x=2&y=z",
-        headers=[("Host", "h"), ("X-Token", "t"), ("Cookie", "a=1; b=2")],
-        body=b"",
-        path_params={"id": "1"},
-        client=("127.0.0.1", 5000),
-        validated=None,
-    )
+    args: dict[str, Any] = {
+        "method": "POST",
+        "path": "/a/1",
+        "query_string": "x=1&x=2&y=z",
+        "headers": [("Host", "h"), ("X-Token", "t"), ("Cookie", "a=1; b=2")],
+        "body": b"",
+        "path_params": {"id": "1"},
+        "client": ("127.0.0.1", 5000),
+        "validated": None,
+    }
     args.update(kw)
     return Request(**args)
 
@@ -328,3 +329,60 @@ def test_form_model() -> None:
     assert body["schema"]["properties"] == {"name": {"type": "string"}}
     assert plan.body_kwarg == "data"
     assert plan.body_converter is not None and plan.body_converter({"name": "x"}) == User("x")
+
+
+def test_unannotated_path_parameter_takes_the_segment_type() -> None:
+    def handler(item_id, ref):  # type: ignore[no-untyped-def]
+        pass
+
+    plan = plan_endpoint(handler, "/items/{item_id:int}/{ref:uuid}")
+    p = params_by_name(plan.spec or {})
+    assert p["path:item_id"]["schema"] == {"type": "integer"}
+    assert p["path:ref"]["schema"] == {"type": "string", "format": "uuid"}
+    conv = plan.converters[1]
+    assert conv is not None and conv(str(uuid.UUID(int=1))) == uuid.UUID(int=1)
+
+
+def test_files_in_parameters_schema_make_a_multipart_body() -> None:
+    def handler(body: dict[str, Any]) -> None:
+        pass
+
+    schema = {"files": {"image": {"required": True, "content_type": ["image/png"]}, "extra": {"required": False}}}
+    plan = plan_endpoint(handler, "/upload", parameters_schema=schema)
+    assert plan.spec is not None
+    body = plan.spec["body"]
+    assert body["media"] == "multipart" and body["embed_fields"] is True
+    assert body["schema"] == {
+        "type": "object",
+        "properties": {"image": {"type": "string", "format": "binary"}, "extra": {"type": "string", "format": "binary"}},
+        "required": ["image"],
+    }
+    assert plan.body_kwarg == "body"
+
+
+def test_optional_type_without_default_is_required_as_in_fastapi() -> None:
+    def handler(q: int | None, item: Item | None) -> None:
+        pass
+
+    plan = plan_endpoint(handler, "/")
+    assert plan.spec is not None
+    assert params_by_name(plan.spec)["query:q"]["required"] is True
+    body = plan.spec["body"]
+    assert body["required"] is True
+    # ... and a JSON null body is valid for it.
+    assert body["schema"]["anyOf"] == [{"$ref": "#/$defs/Item"}, {"type": "null"}]
+    assert plan.body_converter is not None and plan.body_converter(None) is None
+
+
+def test_unresolvable_return_annotation_is_not_an_error() -> None:
+    def handler(q: int) -> NoSuchType:  # type: ignore[name-defined]  # noqa: F821
+        pass
+
+    plan = plan_endpoint(handler, "/")
+    assert plan.kwnames == ["q"]
+
+    def broken(q: NoSuchType) -> None:  # type: ignore[name-defined]  # noqa: F821
+        pass
+
+    with pytest.raises(TypeError, match="cannot resolve"):
+        plan_endpoint(broken, "/")

@@ -105,7 +105,8 @@ def test_constraints_on_optional_apply_to_the_value_member() -> None:
     hint = Annotated[list[int] | None, Query(max_length=3)]
     schema = schema_of(hint)
     members = {m["type"]: m for m in schema["anyOf"]}
-    assert members["array"]["maxLength"] == 3
+    # On a list, max_length counts items (as in pydantic).
+    assert members["array"]["maxItems"] == 3 and "maxLength" not in members["array"]
     assert members["null"] == {"type": "null"}
 
 
@@ -215,7 +216,7 @@ def test_pydantic_model_schema_is_merged_into_defs() -> None:
 
     class Post(pydantic.BaseModel):
         title: str = pydantic.Field(min_length=1)
-        tags: list[Tag] = []
+        tags: list[Tag] = pydantic.Field(default_factory=list)
 
     schema = schema_of(Post)
     assert schema["$ref"] == "#/$defs/Post"
@@ -236,3 +237,24 @@ def test_msgspec_struct_schema() -> None:
     item = schema["$defs"]["Item"]
     assert item["required"] == ["name"]
     assert item["properties"]["qty"]["type"] == "integer"
+
+
+def test_annotated_types_and_pydantic_field_constraints() -> None:
+    annotated_types = pytest.importorskip("annotated_types")
+    pydantic = pytest.importorskip("pydantic")
+    assert schema_of(Annotated[int, annotated_types.Gt(0), annotated_types.Le(9)]) == {
+        "type": "integer",
+        "exclusiveMinimum": 0,
+        "maximum": 9,
+    }
+    assert schema_of(Annotated[str, annotated_types.MaxLen(4)]) == {"type": "string", "maxLength": 4}
+    assert schema_of(Annotated[list[int], annotated_types.MinLen(1)]) == {
+        "type": "array",
+        "items": {"type": "integer"},
+        "minItems": 1,
+    }
+    assert schema_of(Annotated[float, pydantic.Field(gt=0, le=1)]) == {
+        "type": "number",
+        "exclusiveMinimum": 0,
+        "maximum": 1,
+    }

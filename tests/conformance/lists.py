@@ -1,0 +1,21 @@
+"""The skip list and the disputed list, each entry with its one-line reason.
+
+A skipped fixture counts as a failure. A disputed fixture contradicts its
+own request (README of the fixtures) and is left out of the pass rate; the
+lead reviews every dispute, and one that does not hold counts as a failure.
+Fixtures whose app the public API cannot express are skipped automatically
+(app_factory.unexpressible); the entries here are the rest."""
+
+from __future__ import annotations
+
+SKIPS: dict[str, str] = {}
+
+DISPUTED: dict[str, str] = {
+    "content_types/20_content_length_mismatch": (
+        "declares Content-Length: 100 but sends an 18-byte body: a server must wait for the rest,"
+        " so no 400 is due while the client keeps the connection (the runner half-closes to let it decide)"
+    ),
+    "multipart/14_file_size_validation_fail": (
+        "expects 413 'File too large. Maximum size is 1MB' for a 1-byte file ('x') and declares no size limit"
+    ),
+}
