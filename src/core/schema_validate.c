@@ -963,19 +963,23 @@ static int v_node(vctx *c, const sq__snode *n, sq_json_value *inst) {
         for (size_t i = 0; i < n->enum_v->u.arr.len && !found; i++)
             found = sq__json_equal(x, &n->enum_v->u.arr.items[i]);
         if (!found) {
-            errs++;
-            if (!c->collect) goto done;
+            if (!c->collect) {
+                errs++;
+                goto done;
+            }
             const char *exp = sq__msg_enum_expected(c->arena, n->enum_v);
             errs += emit(c, "enum", exp ? sq__msg_printf(c->arena, "Input should be %s", exp) : NULL, input,
                          exp ? make_ctx(c, "expected", str_value(c, exp, strlen(exp)), NULL, NULL, NULL, NULL) : NULL,
-                         NULL, 0) - 1;
+                         NULL, 0);
         }
     }
     if ((n->flags & SQ__HAS_CONST) && !sq__json_equal(x, n->const_v)) {
-        errs++;
-        if (!c->collect) goto done;
+        if (!c->collect) {
+            errs++;
+            goto done;
+        }
         errs += emit(c, "validation_error", sq__msg_printf(c->arena, "%s was expected", n->const_json), input, NULL,
-                     NULL, 0) - 1;
+                     NULL, 0);
     }
     switch (x->type) {
     case SQ_JSON_INT:

@@ -439,17 +439,14 @@ static int fill_array(void *ctx, sq_slice text) {
         return 0;
     }
     const char *s = text.base, *end = text.base + text.len;
+    size_t sl = af->p->separator_len;
     for (;;) {
-        const char *hit = NULL;
-        size_t sl = af->p->separator_len;
-        for (const char *q = s; q + sl <= end; q++)
-            if (memcmp(q, af->p->separator, sl) == 0) {
-                hit = q;
-                break;
-            }
-        const char *e = hit ? hit : end;
+        const char *hit = memmem(s, (size_t)(end - s), af->p->separator, sl);
+        const char *b = s, *e = hit ? hit : end;
+        if (af->p->source == SQ__SOURCE_HEADER) /* "a, b": list items of a header lose their spaces */
+            trim_ows(&b, &e);
         if (af->texts)
-            af->texts[af->n] = (sq_slice){s, (size_t)(e - s)};
+            af->texts[af->n] = (sq_slice){b, (size_t)(e - b)};
         af->n++;
         if (!hit)
             return 0;

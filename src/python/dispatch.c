@@ -50,8 +50,10 @@ static PyObject *parse_raw_body(const sq_request *req) {
     sq_json_error err = {0, NULL};
     PyObject *out = NULL;
     int rc;
-    /* Parsing does not need the GIL, but it is short next to the call. */
+    /* Parsing never needs the GIL (thread-pool handlers keep running). */
+    Py_BEGIN_ALLOW_THREADS
     rc = sq_json_parse(req->body.base, req->body.len, &arena, NULL, &root, &err);
+    Py_END_ALLOW_THREADS
     if (rc == 0)
         out = sqpy_json_to_python(root);
     else if (rc == SQ_ENOMEM)

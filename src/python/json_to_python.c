@@ -120,7 +120,15 @@ PyObject *sqpy_json_loads(PyObject *module, PyObject *data) {
     sq_json_value *root = NULL;
     sq_json_error err = {0, NULL};
     PyObject *out = NULL;
-    int rc = sq_json_parse(text, (size_t)len, &arena, NULL, &root, &err);
+    int rc;
+    if (len >= 65536) {
+        /* Big documents: let other threads run while the C reader works. */
+        Py_BEGIN_ALLOW_THREADS
+        rc = sq_json_parse(text, (size_t)len, &arena, NULL, &root, &err);
+        Py_END_ALLOW_THREADS
+    } else {
+        rc = sq_json_parse(text, (size_t)len, &arena, NULL, &root, &err);
+    }
     if (rc == 0) {
         out = sqpy_json_to_python(root);
     } else if (rc == SQ_ENOMEM) {

@@ -439,7 +439,7 @@ static int write_struct(sqpy_state *st, PyObject *obj, PyObject *names, sqpy_buf
 
 /* pydantic v2 (model_dump) or v1 (dict): dump by alias, then encode the
  * resulting plain objects. */
-static int write_pydantic(sqpy_state *st, PyObject *obj, PyObject *method, sqpy_buf *b, int depth) {
+static int write_pydantic(sqpy_state *st, PyObject *method, sqpy_buf *b, int depth) {
     PyObject *kwnames = PyTuple_Pack(1, st->str_by_alias);
     if (kwnames == NULL)
         return -1;
@@ -523,7 +523,7 @@ static int encode_other(sqpy_state *st, PyObject *obj, sqpy_buf *b, int depth) {
                 return -1;
         }
         if (method != NULL) {
-            int rc = PyCallable_Check(method) ? write_pydantic(st, obj, method, b, depth) : 1;
+            int rc = PyCallable_Check(method) ? write_pydantic(st, method, b, depth) : 1;
             Py_DECREF(method);
             if (rc <= 0)
                 return rc;

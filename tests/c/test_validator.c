@@ -110,6 +110,10 @@ static const vcase cases[] = {
      "\"string\"}},"
      "{\"name\":\"n\",\"source\":\"header\",\"key\":\"x-n\",\"schema\":{\"type\":\"integer\"}}]}",
      NULL, NULL, "x-token: foo, bar\nX-TOKEN: second\nX-N: 7", NULL, 0, "[\"foo, bar\",7]"},
+    {"header list split on a separator",
+     "{\"parameters\":[{\"name\":\"t\",\"source\":\"header\",\"key\":\"X-Tags\",\"separator\":\",\","
+     "\"schema\":{\"type\":\"array\",\"items\":{\"type\":\"integer\"}}}]}",
+     NULL, NULL, "X-Tags: 1, 2,3\nx-tags: 4", NULL, 0, "[[1,2,3,4]]"},
     {"cookies, quoted values",
      "{\"parameters\":[{\"name\":\"session_id\",\"source\":\"cookie\",\"schema\":{\"type\":\"string\"}},"
      "{\"name\":\"n\",\"source\":\"cookie\",\"schema\":{\"type\":\"integer\"}},"

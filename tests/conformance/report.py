@@ -78,6 +78,9 @@ def full_report(results: list[Result], verbose: bool = False) -> str:
     out += ["", f"Disputed ({len(disputed)}, left out of the rate; reviewed by the lead):"]
     out += [f"  {r.fixture.key}: {r.reason}" + (" [passes anyway]" if r.disputed_would_pass else "")
             for r in disputed] or ["  (none)"]
+    if verbose:
+        for r in disputed:
+            out += [f"    {r.fixture.key}: {p}" for p in r.problems]
     failed = [r for r in results if r.outcome == FAIL]
     out += ["", f"Failures ({len(failed)}):"]
     for r in failed:

@@ -58,9 +58,11 @@ def _check_body(fx: Fixture, rec: app_factory.Recorder) -> list[str]:
         sent = {k: None for k in (req.get("form_data") or req.get("data"))}  # presence only
     else:
         sent = None
-    if isinstance(sent, dict):
-        for f in req.get("files") or []:
-            sent[f["field_name"]] = None
+    files = _files_by_field(req.get("files") or [])
+    if isinstance(sent, dict) or files:
+        sent = dict(sent or {})
+        for name in files:
+            sent[name] = None
         if not isinstance(rec.body, dict):
             return [f"handler received body {judge.short(repr(rec.body), raw=True)}, expected the object sent"] if sent else []
         problems = []
@@ -71,10 +73,43 @@ def _check_body(fx: Fixture, rec: app_factory.Recorder) -> list[str]:
                 d = judge.json_diff(v, rec.body[k], f"body.{k}")
                 if d:
                     problems.append(f"handler received {d}")
+        for name, specs in files.items():
+            if name in rec.body:
+                problems += _check_uploads(name, specs, rec.body[name])
         return problems
     if sent is not None and rec.body is None:
         return ["the body did not reach the handler"]
     return []
+
+
+def _files_by_field(files: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    out: dict[str, list[dict[str, Any]]] = {}
+    for f in files:
+        out.setdefault(f["field_name"], []).append(f)
+    return out
+
+
+def _check_uploads(name: str, specs: list[dict[str, Any]], got: Any) -> list[str]:
+    """Each file sent arrived as an upload with its filename and size."""
+    uploads = list(got) if isinstance(got, (list, tuple)) else [got]
+    if len(uploads) != len(specs):
+        return [f"file field {name!r}: {len(specs)} file(s) sent, handler got {judge.short(repr(got), raw=True)}"]
+    problems = []
+    for spec, up in zip(specs, uploads):
+        # An UploadFile (typed handlers), or the mapping Squall gives an untyped body.
+        if isinstance(up, dict) and "filename" in up and "content" in up:
+            filename, size = up["filename"], len(up["content"])
+        elif hasattr(up, "filename") and hasattr(up, "size"):
+            filename, size = up.filename, up.size
+        else:
+            problems.append(f"file field {name!r} arrived as {judge.short(repr(up), raw=True)}, not a file")
+            continue
+        if spec.get("filename") is not None and filename != spec["filename"]:
+            problems.append(f"file field {name!r}: filename {filename!r}, sent {spec['filename']!r}")
+        sent = len(http_request.file_content(spec))
+        if size != sent:
+            problems.append(f"file field {name!r}: {size} bytes arrived, {sent} sent")
+    return problems
 
 
 def run_fixture(fx: Fixture, timeout: float = 10.0) -> Result:

@@ -238,3 +238,13 @@ def test_framework_errors_and_unexpressible_apps() -> None:
     assert app_factory.unexpressible(fx(200, middleware={"x": 1}))
     assert app_factory.unexpressible(fx(200)) is None
     assert app_factory.limits_of(fx(200, max_body_size=10)) == {"max_body": 10}
+
+
+def test_uploads_are_checked_by_filename_and_size() -> None:
+    sent = [{"field_name": "f", "filename": "a.txt", "content": "abc"}]
+    assert runner._check_uploads("f", sent, {"filename": "a.txt", "content": b"abc"}) == []
+    assert runner._check_uploads("f", sent, [{"filename": "a.txt", "content": b"abc"}]) == []
+    assert runner._check_uploads("f", sent, {"filename": "b.txt", "content": b"abc"})
+    assert runner._check_uploads("f", sent, {"filename": "a.txt", "content": b"ab"})
+    assert runner._check_uploads("f", sent, "abc")
+    assert runner._check_uploads("f", sent + sent, {"filename": "a.txt", "content": b"abc"})

@@ -272,3 +272,11 @@ def test_loads_type_errors():
 def test_roundtrip_through_both():
     value = {"list": [1, -2, 3.25, "ü", None, True], "big": 2**80, "nested": {"a": {"b": []}}}
     assert _squall.json_loads(_squall.json_dumps(value)) == value
+
+
+def test_loads_large_document():
+    doc = {"items": [{"id": i, "name": f"item-{i}", "tags": ["a", "ü"]} for i in range(5000)]}
+    text = json.dumps(doc).encode()
+    assert len(text) > 65536
+    assert _squall.json_loads(text) == doc
+    assert _squall.json_loads(_squall.json_dumps(doc)) == doc

@@ -8,6 +8,7 @@ import json
 import logging
 import socket
 import threading
+import time
 
 import pytest
 
@@ -397,3 +398,19 @@ def test_multipart_file_parts_replace_their_filenames_in_the_body():
     assert [p["filename"] for p in form["many"]] == ["b.bin", "c.bin"]
     assert form["many"][0]["content_type"] is None
     assert [p["content"] for p in form["many"]] == [b"BB", b"C"]
+
+
+def test_core_timers_fire_through_the_asyncio_reader():
+    """The core's timers (here the keep-alive timeout) run via its epoll fd
+    registered in asyncio: an idle connection is closed on time."""
+    with Worker([Route("GET", "/", lambda: 1, inline=True)],
+                limits={"keepalive_timeout": 0.2}) as w:
+        with socket.create_connection(("127.0.0.1", w.port), timeout=5) as sock:
+            sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+            data = sock.recv(65536)
+            assert data.startswith(b"HTTP/1.1 200")
+            t0 = time.monotonic()
+            rest = sock.recv(65536)  # blocks until the server closes
+            elapsed = time.monotonic() - t0
+        assert rest == b""
+        assert 0.1 < elapsed < 3
