@@ -952,6 +952,13 @@ static int v_node(vctx *c, const sq__snode *n, sq_json_value *inst) {
             x = &converted;
         }
     }
+    /* an integer written as 3.0 reaches the handler as 3 (pydantic does so) */
+    if (c->coerce && c->collect && inst->type == SQ_JSON_FLOAT && (n->types & SQ__T_INT) && !(n->types & SQ__T_NUM) &&
+        n->types != SQ__T_ANY && fabs(inst->u.f) < 9.2e18) {
+        int64_t i = (int64_t)inst->u.f;
+        inst->type = SQ_JSON_INT;
+        inst->u.i = i;
+    }
     /* inputs reported in errors are the value as sent */
     const sq_json_value *input = inst;
     if (n->ref) {

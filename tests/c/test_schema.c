@@ -311,6 +311,7 @@ static void test_coerce(void) {
     SQ_CHECK(s != NULL);
     if (s) {
         sq_json_value *inst = parse(&a, "{\"n\":\" 42 \",\"f\":\"2.5\",\"b\":\"off\",\"o\":\"7\"}");
+        sq_json_value *whole = parse(&a, "{\"n\":3.0}");
         sq_loc loc;
         body_loc(&loc);
         sq_error_list el;
@@ -319,6 +320,8 @@ static void test_coerce(void) {
         SQ_CHECK(json_is(inst, "{\"n\":\" 42 \",\"f\":\"2.5\",\"b\":\"off\",\"o\":\"7\"}")); /* untouched */
         SQ_CHECK_EQ_INT(sq_schema_validate_coerce(s, inst, &loc, &el), 0);
         SQ_CHECK(json_is(inst, "{\"n\":42,\"f\":2.5,\"b\":false,\"o\":7}"));
+        SQ_CHECK_EQ_INT(sq_schema_validate_coerce(s, whole, &loc, &el), 0);
+        SQ_CHECK(json_is(whole, "{\"n\":3}"));
         sq_schema_free(s);
     }
     sq_arena_free(&a);

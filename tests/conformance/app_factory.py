@@ -76,7 +76,7 @@ def framework_error(fx: Fixture) -> str | None:
     status = fx.expected["status_code"]
     if status in FRAMEWORK_STATUSES:
         return FRAMEWORK_STATUSES[status]
-    template, method = route_of(fx)
+    template, _ = route_of(fx)
     path = fx.request.get("path", "/").split("?")[0]
     if status == 404 and params.match_path(template, path) is None:
         return "no such route"

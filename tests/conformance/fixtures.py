@@ -72,10 +72,8 @@ def is_fixture_file(rel: Path) -> bool:
     """``rel`` is relative to the fixtures dir."""
     if rel.name in _NOT_FIXTURES or rel.suffix != ".json":
         return False  # also drops *.disabled
-    parts = rel.parts
-    if len(parts) != 2:  # category/file.json only; multipart/files/... is data
-        return False
-    return True
+    # category/file.json only; multipart/files/... is data
+    return len(rel.parts) == 2
 
 
 def load_fixtures(root: Path | None = None) -> list[Fixture]:

@@ -27,7 +27,7 @@ def short(value: Any, raw: bool = False) -> str:
 
 
 def _is_uri(v: Any) -> bool:
-    return isinstance(v, str) and (v.startswith("https://") or v.startswith("http://"))
+    return isinstance(v, str) and v.startswith(("https://", "http://"))
 
 
 def json_diff(expected: Any, got: Any, where: str = "$") -> str | None:

@@ -135,7 +135,7 @@ def run_fixture(fx: Fixture, timeout: float = 10.0) -> Result:
             problems.append("the handler did not run")
         if rec.ran and not framework:
             problems += check_received(fx, rec, built.target)
-    except Exception as exc:  # a fixture the framework refuses to build is a failure, not a crash
+    except Exception as exc:  # noqa: BLE001 - a fixture the framework refuses to build is a failure, not a crash
         tb = traceback.format_exception_only(type(exc), exc)[-1].strip()
         cause = exc.__cause__
         if cause is not None:

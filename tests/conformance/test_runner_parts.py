@@ -11,9 +11,25 @@ import pytest
 
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-    from tests.conformance import app_factory, fixtures, http_client, http_request, judge, params, runner
+    from tests.conformance import (
+        app_factory,
+        fixtures,
+        http_client,
+        http_request,
+        judge,
+        params,
+        runner,
+    )
 else:
-    from . import app_factory, fixtures, http_client, http_request, judge, params, runner
+    from . import (
+        app_factory,
+        fixtures,
+        http_client,
+        http_request,
+        judge,
+        params,
+        runner,
+    )
 
 
 def _fx(data: dict, category: str = "query_params", name: str = "01_x") -> fixtures.Fixture:
