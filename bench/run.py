@@ -343,10 +343,10 @@ def main(argv: list[str]) -> int:
                     reason = pip_failed.get(setup_env._dist_name(p).lower())
                     if reason and c.name not in unavailable:
                         unavailable[c.name] = f"{p}: {reason}"
-        if any(c.name == "squall" for c in chosen):
+        if any(c.name in ("squall", "squall-server") for c in chosen):
             why = setup_env.ensure_squall()
             if why:
-                unavailable["squall"] = why
+                unavailable["squall"] = unavailable["squall-server"] = why
         if any(c.name == "cserver" for c in chosen):
             why = setup_env.ensure_cserver()
             if why:

@@ -77,6 +77,9 @@ def launch(c: Contender, venv_bin: str, port: int, tmpdir: str) -> Launch:
     if c.name == "squall":
         return Launch([os.path.join(venv_bin, "python"), "-m", "squall", "run", "app:app", "--host", "127.0.0.1",
                        "--port", str(port), "--workers", "1"], app("squall"))
+    if c.name == "squall-server":
+        return Launch([os.path.join(venv_bin, "squall-server"), "app.py", "--host", "127.0.0.1", "--port", str(port),
+                       "--workers", "1"], app("squall"))
     if c.name == "fastapi-uvicorn":
         return _uvicorn(venv_bin, app("fastapi"), port)
     if c.name == "fastapi-granian":
@@ -99,6 +102,8 @@ ALL = [
               notes="build/squall-cserver, built with `make build/squall-cserver`"),
     Contender("squall", "Squall (Python handlers)", "squall", None,
               notes="`squall run app:app`, installed into the bench venv with `pip install <repo>`"),
+    Contender("squall-server", "Squall (embedded squall-server)", "squall", None,
+              notes="the same app served by the squall-server binary that embeds Python"),
     Contender("nginx", "nginx (return 200)", "native", NATIVE_SCENARIOS, apt=("nginx-light",)),
     Contender("h2o", "h2o (mruby handler)", "native", NATIVE_SCENARIOS, apt=("h2o",)),
     Contender("fastapi-uvicorn", "FastAPI on uvicorn (uvloop, httptools)", "python", None,

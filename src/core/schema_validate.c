@@ -946,18 +946,7 @@ static int v_node(vctx *c, const sq__snode *n, sq_json_value *inst) {
             errs = type_error(c, n, inst);
             goto done;
         }
-        if (c->collect && c->coerce) {
-            *inst = converted;
-        } else {
-            x = &converted;
-        }
-    }
-    /* an integer written as 3.0 reaches the handler as 3 (pydantic does so) */
-    if (c->coerce && c->collect && inst->type == SQ_JSON_FLOAT && (n->types & SQ__T_INT) && !(n->types & SQ__T_NUM) &&
-        n->types != SQ__T_ANY && fabs(inst->u.f) < 9.2e18) {
-        int64_t i = (int64_t)inst->u.f;
-        inst->type = SQ_JSON_INT;
-        inst->u.i = i;
+        x = &converted; /* written back at the end when coercing */
     }
     /* inputs reported in errors are the value as sent */
     const sq_json_value *input = inst;
@@ -1010,6 +999,19 @@ static int v_node(vctx *c, const sq__snode *n, sq_json_value *inst) {
     if (errs && !c->collect) goto done;
     if (n->has_applicators) errs += v_combinators(c, n, x);
 done:
+    /* Coercion writes the converted value back only when this value is
+     * valid: an error's `input` points at the value and must stay as sent.
+     * An integer written as 3.0 also reaches the handler as 3 (pydantic). */
+    if (c->coerce && c->collect && errs == 0) {
+        if (x != inst) {
+            *inst = *x;
+        } else if (inst->type == SQ_JSON_FLOAT && (n->types & SQ__T_INT) && !(n->types & SQ__T_NUM) &&
+                   fabs(inst->u.f) < 9.2e18) {
+            int64_t i = (int64_t)inst->u.f;
+            inst->type = SQ_JSON_INT;
+            inst->u.i = i;
+        }
+    }
     c->depth--;
     return errs;
 }

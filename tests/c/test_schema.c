@@ -322,6 +322,18 @@ static void test_coerce(void) {
         SQ_CHECK(json_is(inst, "{\"n\":42,\"f\":2.5,\"b\":false,\"o\":7}"));
         SQ_CHECK_EQ_INT(sq_schema_validate_coerce(s, whole, &loc, &el), 0);
         SQ_CHECK(json_is(whole, "{\"n\":3}"));
+        /* an invalid value keeps its text: the error input is what was sent */
+        sq_schema *m = sq_schema_compile(parse(&a, "{\"properties\":{\"q\":{\"type\":\"integer\",\"minimum\":1}}}"), err,
+                                         sizeof err);
+        SQ_CHECK(m != NULL);
+        if (m) {
+            sq_json_value *bad = parse(&a, "{\"q\":\"0\"}");
+            size_t before = el.len;
+            SQ_CHECK_EQ_INT(sq_schema_validate_coerce(m, bad, &loc, &el), 1);
+            SQ_CHECK(el.len == before + 1 && json_is(el.items[before].input, "\"0\""));
+            SQ_CHECK(json_is(bad, "{\"q\":\"0\"}"));
+            sq_schema_free(m);
+        }
         sq_schema_free(s);
     }
     sq_arena_free(&a);

@@ -50,11 +50,11 @@ class Fixture:
 
     @property
     def request(self) -> dict[str, Any]:
-        return self.data["request"]
+        return dict(self.data["request"])
 
     @property
     def expected(self) -> dict[str, Any]:
-        return self.data["expected_response"]
+        return dict(self.data["expected_response"])
 
 
 def repo_root() -> Path:

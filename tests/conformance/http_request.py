@@ -102,7 +102,7 @@ def _multipart(fields: list[tuple[str, str]], files: list[Mapping[str, Any]], bo
 def file_content(f: Mapping[str, Any]) -> bytes:
     if "magic_bytes" in f:
         return bytes.fromhex(f["magic_bytes"] or "")
-    return expand(f.get("content") or "").encode("utf-8")
+    return str(expand(f.get("content") or "")).encode("utf-8")
 
 
 def build(req: Mapping[str, Any], handler: Mapping[str, Any] | None = None) -> BuiltRequest:

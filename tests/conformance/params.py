@@ -193,7 +193,7 @@ def same_value(expected: Any, got: Any) -> bool:
         # A formatted string (uuid, date) may arrive as the matching Python object.
         return got == expected or (not isinstance(got, (str, int, float, list, dict)) and got is not None
                                    and _canon(str(got)) == _canon(expected))
-    return got == expected
+    return bool(got == expected)
 
 
 def _canon(s: str) -> str:

@@ -54,8 +54,8 @@ def _check_body(fx: Fixture, rec: app_factory.Recorder) -> list[str]:
     sent: Any
     if "body" in req and not isinstance(req["body"], str):
         sent = http_request.expand(req["body"])
-    elif isinstance(req.get("form_data") or req.get("data"), dict):
-        sent = {k: None for k in (req.get("form_data") or req.get("data"))}  # presence only
+    elif isinstance(form := req.get("form_data") or req.get("data"), dict):
+        sent = dict.fromkeys(form)  # presence only
     else:
         sent = None
     files = _files_by_field(req.get("files") or [])

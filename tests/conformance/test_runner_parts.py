@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -32,7 +33,7 @@ else:
     )
 
 
-def _fx(data: dict, category: str = "query_params", name: str = "01_x") -> fixtures.Fixture:
+def _fx(data: dict[str, Any], category: str = "query_params", name: str = "01_x") -> fixtures.Fixture:
     return fixtures.Fixture(category, name, Path(f"/nowhere/{category}/{name}.json"), data)
 
 
