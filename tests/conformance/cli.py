@@ -8,7 +8,7 @@ import sys
 import time
 
 from . import fixtures as fx_mod
-from . import report, runner
+from . import report, runner, thresholds
 from .squall_path import ensure_squall_importable
 
 
@@ -18,6 +18,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fixture", help="run one fixture (file name, stem or category/stem)")
     parser.add_argument("-v", "--verbose", action="store_true", help="every problem, and the passes")
     parser.add_argument("--json", metavar="FILE", help="also write the results as JSON")
+    parser.add_argument("--update-thresholds", action="store_true",
+                        help="write the measured core rates into thresholds.json (full runs only)")
     parser.add_argument("--timeout", type=float, default=10.0, help="per-request timeout in seconds")
     args = parser.parse_args(argv)
     ensure_squall_importable()
@@ -35,6 +37,11 @@ def main(argv: list[str] | None = None) -> int:
     results = runner.run_all(chosen, args.timeout)
     print(report.full_report(results, args.verbose))
     print(f"\n{len(results)} fixtures from {fx_mod.fixtures_dir()} in {time.monotonic() - start:.1f} s")
+    if args.update_thresholds:
+        if args.category or args.fixture:
+            print("--update-thresholds needs the full suite", file=sys.stderr)
+            return 2
+        print(f"thresholds written: {thresholds.write(report.tally(results))}")
     if args.json:
         with open(args.json, "w", encoding="utf-8") as fh:
             fh.write(runner.to_json(results))

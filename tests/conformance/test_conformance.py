@@ -6,7 +6,6 @@ of issue 4 is 97% in each."""
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from pathlib import Path
@@ -15,13 +14,13 @@ import pytest
 
 if __package__ in (None, ""):  # collected without the package (rootdir-relative import)
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-    from tests.conformance import fixtures, report, runner
+    from tests.conformance import fixtures, report, runner, thresholds
     from tests.conformance.squall_path import ensure_squall_importable
 else:
-    from . import fixtures, report, runner
+    from . import fixtures, report, runner, thresholds
     from .squall_path import ensure_squall_importable
 
-THRESHOLDS = json.loads((Path(__file__).with_name("thresholds.json")).read_text())["thresholds"]
+THRESHOLDS = thresholds.read()
 
 
 def _extension_available() -> bool:

@@ -4,6 +4,7 @@ needs the compiled extension when it is not built yet."""
 from __future__ import annotations
 
 import glob
+import importlib.machinery
 import importlib.util
 import os
 import sys
@@ -12,9 +13,17 @@ import pytest
 
 _PKG_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "python"))
 
-# The in-tree sources win when the extension was built in place, or when no
-# installed squall exists; otherwise the installed package (pip install .) is used.
-if glob.glob(os.path.join(_PKG_ROOT, "squall", "_squall*.so")) or importlib.util.find_spec("squall") is None:
+# The in-tree sources win when the extension was built in place for this
+# interpreter (python3 setup.py build_ext --inplace), unless the caller asks
+# for the installed package (SQUALL_TEST_INSTALLED=1: scripts/test-python-asan
+# and scripts/test-other-pythons, which test what pip installed).
+_IN_TREE_BUILT = any(
+    os.path.exists(os.path.join(_PKG_ROOT, "squall", "_squall" + suffix))
+    for suffix in importlib.machinery.EXTENSION_SUFFIXES
+)
+if os.environ.get("SQUALL_TEST_INSTALLED") != "1" and (
+    _IN_TREE_BUILT or importlib.util.find_spec("squall") is None
+):
     sys.path.insert(0, _PKG_ROOT)
 
 
@@ -22,6 +31,10 @@ def _extension_available() -> bool:
     try:
         import squall._squall  # noqa: F401
     except ImportError:
+        # scripts/test sets SQUALL_REQUIRE_EXTENSION=1: there a missing
+        # extension is a failure, never a reason to skip.
+        if os.environ.get("SQUALL_REQUIRE_EXTENSION") == "1":
+            raise
         return False
     return True
 
