@@ -191,6 +191,9 @@ def measure_cell(port: int, sc: S.Scenario, conns: int, body_path: str | None, a
         "rps": med("rps"), "p50_us": None if pipelined else med("p50_us"),
         "p99_us": None if pipelined else med("p99_us"),
         "cpu_us_per_req": (sum(r["cpu_s"] for r in runs) / total_req * 1e6) if total_req else None,
+        # share of its core the server used: well under 100% means something else (wrk's
+        # single core, or the other tenants of a shared machine) limited the rate
+        "server_core_util": sum(r["cpu_s"] for r in runs) / (sum(r["duration_us"] for r in runs) / 1e6),
         "requests": total_req, "socket_errors": errors, "unexpected_status": bad_status,
         "runs": runs,
     }

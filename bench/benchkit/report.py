@@ -175,7 +175,9 @@ def markdown(doc: dict) -> str:
            f"{st['duration_s']:g} s; the median run is reported. CPU is the server's utime+stime (children "
            "included) over the measured runs divided by their requests; RSS is the server's peak (VmHWM, "
            "summed over its processes) at the end of its scenarios. Absolute numbers on a shared machine "
-           "drift; ratios measured in the same run hold.", "",
+           "drift; ratios measured in the same run hold. Where a server used well under 100% of its core "
+           "(shown next to its CPU per request), the load generator's single core or other tenants of the "
+           "machine set the rate, and CPU per request is the fairer comparison.", "",
            "## Machine", "",
            f"- CPU: {m['cpu_model']}, {m['cores']} cores, {m['memory_gib']} GiB",
            f"- Kernel: {m['kernel']} ({m['os']})",
@@ -217,7 +219,8 @@ def markdown(doc: dict) -> str:
                 + (f", pipeline {sc['pipeline']}" if sc["pipeline"] > 1 else ""), ""]
         head = "| contender |"
         for n in conns:
-            head += f" req/s c={n} | p50 ms | p99 ms | CPU µs/req | Squall ÷ this c={n} (CPU: this ÷ Squall) |"
+            head += (f" req/s c={n} | p50 ms | p99 ms | CPU µs/req (core used) |"
+                     f" Squall ÷ this c={n} (CPU: this ÷ Squall) |")
         out.append(head)
         out.append("|---|" + "---:|---:|---:|---:|---:|" * len(conns))
         for name in names:
@@ -239,8 +242,10 @@ def markdown(doc: dict) -> str:
                 rr = doc["ratios"].get(s, {}).get(str(n), {})
                 r, rc = rr.get(f"squall/{name}"), rr.get(f"cpu:{name}/squall")
                 ratio = (f"{r:.2f}x" if r else "-") + (f" (CPU {rc:.2f}x)" if rc else "")
+                util = mm.get("server_core_util")
                 row += (f" {_fmt_rps(mm['rps'])} | {ms(mm['p50_us'])} | {ms(mm['p99_us'])} | "
-                        f"{mm['cpu_us_per_req'] or 0:.1f} | {ratio} |")
+                        f"{mm['cpu_us_per_req'] or 0:.1f}" + (f" ({100 * util:.0f}%)" if util else "")
+                        + f" | {ratio} |")
             out.append(row)
         floor = []
         for n in conns:

@@ -17,6 +17,7 @@ from ._exceptions import (
     problem_response,
     validation_problem,
 )
+from ._refusals import refusal_response
 from ._request import Request
 from ._response_check import wrap_response_validation
 from ._responses import JSONResponse, Response
@@ -205,6 +206,9 @@ class Squall(Router):
 
     def handle_validation_errors(self, errors: list[dict[str, Any]], request: Request | None) -> Response:
         """Server.configure's validation_error_handler (only routes with wants_errors use it)."""
+        refusal = refusal_response(errors, self.problem_type_base)
+        if refusal is not None:  # 400/415/413: not a validation error, keep the core's reply
+            return refusal
         exc = RequestValidationError(errors)
         handler = self._find_handler(exc)
         if handler is None:  # pragma: no cover - routes only ask when a handler exists

@@ -40,9 +40,20 @@ _BODY_KW: Final = "_squall_body"
 _REQUEST_KW: Final = "_squall_request"
 
 _PATH_PARAM: Final = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)(?::([A-Za-z_]+))?\}")
-_SEGMENT_TYPES: Final[dict[str | None, Any]] = {"int": int, "float": float, "uuid": uuid.UUID, "path": str}
-# Fixture/FastAPI hints found next to a parameter's JSON Schema that are not JSON Schema.
-_PARAM_HINTS: Final = frozenset({"annotation", "required", "optional", "default", "separator", "uuidVersion", "validate_magic_numbers", "content_type", "source", "alias"})
+_SEGMENT_TYPES: Final[dict[str | None, Any]] = {"int": int, "float": float, "uuid": uuid.UUID, "path": str, "str": str}
+# Fixture/FastAPI hints found next to a parameter's JSON Schema that are not
+# JSON Schema (the core rejects unknown keywords), so never reach the schema:
+# - translated into the spec entry: required, optional, default, separator,
+#   source, alias; "annotation" (its absence next to "required": true picks
+#   the jsonschema error wording, see _error_style);
+# - dropped on purpose: uuidVersion (format "uuid" already validates the
+#   value; no fixture expects a version error), samesite and httponly
+#   (attributes of the Set-Cookie that sent a cookie, invisible in a
+#   request's Cookie header), and the file hints, which belong to the
+#   "files" group (_explicit_files) where they are translated.
+_PARAM_HINTS: Final = frozenset({"annotation", "required", "optional", "default", "separator", "source", "alias"}) | {
+    "uuidVersion", "samesite", "httponly", "validate_magic_numbers", "content_type", "multiple"
+}
 _SOURCE_ALIASES: Final = {"path": "path", "query": "query", "headers": "header", "header": "header", "cookies": "cookie", "cookie": "cookie"}
 
 
@@ -194,6 +205,9 @@ class _Planner:
         self.request_kwarg: str | None = None
         self.reserved: list[str] = []
         self.undeclared: set[str] = set()
+        self.body_files: dict[str, dict[str, Any]] | None = None  # the body spec's "files"
+        self.body_required: bool | None = None  # None: an explicit body is required
+        self.file_fields: set[str] = set()
         self.accepts_any_kw = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in self.signature.parameters.values())
 
     # -- entry --------------------------------------------------------------
@@ -210,6 +224,7 @@ class _Planner:
                 raise TypeError(f"{_describe(self.endpoint)}: {name!r} is positional-only; handlers get keywords")
         if self.parameters_schema is not None:
             self._explicit_parameters(declared)
+        form_fields = self._explicit_form_fields()
         for name, param in declared.items():
             hint = self.hints.get(name, param.annotation if param.annotation is not inspect.Parameter.empty else Any)
             if _is_request_type(hint) or (name == "request" and hint is Any and param.default is inspect.Parameter.empty):
@@ -218,6 +233,12 @@ class _Planner:
             if self.parameters_schema is not None and name in self.kwnames:
                 continue
             marker, default = self._marker_and_default(param, hint)
+            if marker is None and name in form_fields and name not in self.path_names:
+                # A field of an explicit form/multipart body, named by the handler.
+                if name in self.file_fields and unwrap_annotated(hint)[0] is Any:
+                    hint = UploadFile
+                body_fields.append(_BodyField(name, name, hint, None, default))
+                continue
             if name in RESERVED_NAMES and marker is None and name not in self.path_names:
                 if name == "body" and (self.body_schema is not None or is_structured(hint)):
                     body_fields.append(_BodyField(name, name, hint, None, default))
@@ -239,6 +260,7 @@ class _Planner:
             self._explicit_body(body_fields)
         elif body_fields:
             self._body_from_hints(body_fields)
+        self._typed_segments()
         spec: dict[str, Any] | None = None
         if self.params or self.body is not None:
             spec = {"parameters": self.params}
@@ -346,6 +368,10 @@ class _Planner:
                 if "separator" in raw:
                     entry["separator"] = raw["separator"]
                 entry["schema"] = schema
+                if hinted_required is True and "annotation" not in raw:
+                    # The fixtures' JSON-Schema-declared parameters (no Python
+                    # annotation) expect the validator's jsonschema wording.
+                    entry["error_style"] = "jsonschema"
                 kw = _py_name(prop)
                 self.params.append(entry)
                 self.kwnames.append(kw)
@@ -357,24 +383,59 @@ class _Planner:
                 self.converters.append(conv)
 
     def _explicit_files(self, group: Mapping[str, Any]) -> None:
-        """``{"files": {name: {"required": bool, "multiple": bool, ...}}}``: a multipart body
-        of those file fields (unless body_schema says more). Extra hints such as
-        ``content_type`` are for the handler, which may raise RequestValidationError."""
-        if self.body_schema is not None:
-            return
+        """``{"files": {name: {"required": bool, "content_type": [...], "validate_magic_numbers": bool,
+        "multiple": bool}}}``: the body spec's "files" checks (content_type -> content_types), on a
+        multipart body of those file fields (unless body_schema says more)."""
+        files: dict[str, dict[str, Any]] = {}
         props: dict[str, Any] = {}
-        required: list[str] = []
         for name, raw in group.items():
+            required = raw.get("required", "default" not in raw and not raw.get("optional", False))
+            entry: dict[str, Any] = {"required": bool(required)}
+            types = raw.get("content_type", raw.get("content_types"))
+            if types is not None:
+                entry["content_types"] = [types] if isinstance(types, str) else list(types)
+            if raw.get("validate_magic_numbers"):
+                entry["validate_magic_numbers"] = True
+            files[name] = entry
             binary = {"type": "string", "format": "binary"}
             multiple = raw.get("multiple") or raw.get("type") == "array"
             props[name] = {"type": "array", "items": binary} if multiple else binary
-            if raw.get("required", "default" not in raw and not raw.get("optional", False)):
-                required.append(name)
-        schema: dict[str, Any] = {"type": "object", "properties": props}
-        if required:
-            schema["required"] = required
-        self.body_schema = schema
+        self.body_files = files
+        self.file_fields = set(files)
         self.body_media = self.body_media or "multipart"
+        if self.body_schema is None:
+            # "required" is checked by the files spec (errors at ["files", name]); listing the
+            # fields as required in the schema too would report a missing file twice.
+            self.body_schema = {"type": "object", "properties": props}
+            self.body_required = any(e["required"] for e in files.values())
+
+    def _explicit_form_fields(self) -> set[str]:
+        """The fields of an explicit form/multipart body: handler parameters of these names
+        receive the field (an UploadFile for a file) rather than being query parameters."""
+        if self.body_schema is None:
+            return set()
+        media = self.body_media or ("multipart" if _mentions_binary(self.body_schema) else "json")
+        if media not in ("form", "multipart"):
+            return set()
+        props = self.body_schema.get("properties")
+        return set(props) | self.file_fields if isinstance(props, Mapping) else set(self.file_fields)
+
+    def _typed_segments(self) -> None:
+        """A typed segment ({id:uuid}) the handler does not declare is still validated (a bad
+        value is the validator's 422, not a 404): its spec comes from the segment type."""
+        declared = {e["key"] for e in self.params if e["source"] == "path"}
+        for name, segment_type in self.path_names.items():
+            tp = _SEGMENT_TYPES.get(segment_type) if segment_type is not None else None
+            if tp is None or name in declared:
+                continue
+            schema = self.builder.schema(tp)
+            self.params.append(
+                {"name": spec_name("path", name), "source": "path", "key": name, "required": True, "schema": schema}
+            )
+            self.kwnames.append(name)
+            self.converters.append(converter_for(tp))
+            if not self.accepts_any_kw:
+                self.undeclared.add(name)
 
     # -- body -------------------------------------------------------------------
 
@@ -382,9 +443,20 @@ class _Planner:
         assert self.body_schema is not None
         schema = dict(self.body_schema)
         media = self.body_media or ("multipart" if _mentions_binary(schema) else "json")
-        self.body = {"media": media, "required": True, "schema": schema}
+        required = True if self.body_required is None else self.body_required
+        self.body = {"media": media, "required": required, "schema": schema}
         if media in ("form", "multipart"):
             self.body["embed_fields"] = True
+        if self.body_files:
+            self.body["files"] = self.body_files
+        form_fields = self._explicit_form_fields()
+        if fields and all(f.key in form_fields for f in fields):
+            # The handler names the form's fields: each receives its own value.
+            for f in fields:
+                f.converter = converter_for(f.tp)
+            self.body_kwarg = _BODY_KW
+            self.body_split = fields
+            return
         target = fields[0] if len(fields) == 1 else next((f for f in fields if f.kwarg == "body"), None)
         if target is None and "body" in self.reserved:
             self.reserved.remove("body")

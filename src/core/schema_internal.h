@@ -86,7 +86,7 @@ typedef struct sq__regex {
     pcre2_code *code;
     const char *src; /* NUL-terminated pattern text as written */
     size_t src_len;
-    int jit;         /* JIT compiled: use pcre2_jit_match */
+    int jit;         /* JIT compiled (pcre2_match then runs the JIT code) */
 } sq__regex;
 
 typedef struct sq__prop {

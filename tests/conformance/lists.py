@@ -19,6 +19,10 @@ DISPUTED: dict[str, str] = {
         "expects error input 42.5 (a number) for the query string '42.5' it sends, in an error that says"
         " the string could not be parsed (the value sent is the string)"
     ),
+    "path_params/32_string_maxlength_path_failure": (
+        "expects ctx.actual_length 42, but the path segment it sends"
+        " ('this_username_is_way_too_long_to_be_valid') has 41 characters"
+    ),
     "multipart/14_file_size_validation_fail": (
         "expects 413 'File too large. Maximum size is 1MB' for a 1-byte file ('x') and declares no size limit"
     ),

@@ -162,6 +162,8 @@ def test_judge_problem_type_by_path_and_text_bodies() -> None:
     exp = {"status_code": 422, "body": {"type": "https://spikard.dev/errors/validation-error", "status": 422}}
     assert judge.judge(exp, _json_reply(422, {"type": "https://squall.dev/errors/validation-error", "status": 422})) == []
     assert judge.judge(exp, _json_reply(422, {"type": "https://squall.dev/errors/other", "status": 422}))
+    link = {"status_code": 200, "body": {"url": "https://a.example/x"}}
+    assert judge.judge(link, _json_reply(200, {"url": "https://b.example/x"}))  # only `type` is relaxed
     text = {"status_code": 200, "body": "foo bar 42"}
     assert judge.judge(text, _reply(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nfoo bar 42")) == []
     assert judge.judge(text, _json_reply(200, "foo bar 42")) == []

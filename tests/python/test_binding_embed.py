@@ -23,13 +23,24 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 
 
 def _binary() -> str:
-    local = os.path.join(ROOT, "build", f"embed-{sys.implementation.cache_tag}", "squall-server")
-    if os.access(local, os.X_OK):
-        return local
-    found = shutil.which("squall-server")
-    if found is None:
-        pytest.skip("squall-server is not built (python3 setup.py build_ext --inplace)")
-    return found
+    # Installed next to this interpreter (pip install .), else the in-tree
+    # build (python3 setup.py build_ext --inplace), else on PATH.
+    candidates = [
+        os.path.join(os.path.dirname(sys.executable), "squall-server"),
+        os.path.join(ROOT, "build", f"embed-{sys.implementation.cache_tag}", "squall-server"),
+        shutil.which("squall-server") or "",
+    ]
+    for path in candidates:
+        if path and os.access(path, os.X_OK):
+            return path
+    pytest.skip("squall-server is not built (python3 setup.py build_ext --inplace)")
+
+
+def _package_parent() -> str:
+    """Where the squall under test lives, for the binary's sys.path."""
+    import squall
+
+    return os.path.dirname(os.path.dirname(os.path.abspath(squall.__file__)))
 
 
 APP = textwrap.dedent(
@@ -53,7 +64,7 @@ APP = textwrap.dedent(
 
 def _start(tmp_path, *args: str) -> tuple[subprocess.Popen[str], int]:
     (tmp_path / "web_app.py").write_text(APP)
-    env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "python"))
+    env = dict(os.environ, PYTHONPATH=_package_parent())
     proc = subprocess.Popen(
         [_binary(), str(tmp_path / "web_app.py"), "--port", "0", *args],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=tmp_path,

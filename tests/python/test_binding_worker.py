@@ -17,7 +17,13 @@ from test_binding_support import Route, Worker, get, needs_ext
 
 pytestmark = needs_ext
 
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+
+
+def _package_parent() -> str:
+    """Where the squall under test lives (in-tree, installed or sanitized)."""
+    import squall
+
+    return os.path.dirname(os.path.dirname(os.path.abspath(squall.__file__)))
 
 
 def test_startup_and_shutdown_hooks_sync_and_async():
@@ -135,7 +141,7 @@ def test_sigterm_drains_and_exits_zero_in_a_process():
 
         sys.exit(run_worker(build, ready=ready, on_shutdown=[lambda: print("bye", flush=True)]))
         """
-        % os.path.join(ROOT, "python")
+        % _package_parent()
     )
     proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
     try:

@@ -1,0 +1,60 @@
+"""End to end: a typed template segment validates its value even when the
+handler does not declare the parameter (422 from the validator, not 404)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from squall import Request, Squall
+
+
+def make_app() -> Squall:
+    app = Squall()
+
+    @app.get("/items/{id:uuid}")
+    def item(request: Request) -> dict[str, Any]:
+        return {"id": str(request.path_params["id"])}
+
+    @app.get("/count/{n:int}")
+    def count() -> dict[str, bool]:
+        return {"ok": True}
+
+    @app.get("/ratio/{x:float}")
+    def ratio(**kwargs: Any) -> dict[str, Any]:
+        return {"kwargs": kwargs}
+
+    @app.get("/files/{rest:path}")
+    def files() -> dict[str, bool]:
+        return {"ok": True}
+
+    return app
+
+
+def test_uuid_segment(make_client: Any) -> None:
+    client = make_client(make_app())
+    uid = "123e4567-e89b-12d3-a456-426614174000"
+    r = client.get(f"/items/{uid}")
+    assert r.status_code == 200, r.text
+    assert r.json() == {"id": uid}
+    r = client.get("/items/not-a-uuid")
+    assert r.status_code == 422, r.text
+    (err,) = r.json()["errors"]
+    assert (err["type"], err["loc"]) == ("uuid_parsing", ["path", "id"])
+
+
+def test_int_and_float_segments(make_client: Any) -> None:
+    client = make_client(make_app())
+    assert client.get("/count/3").json() == {"ok": True}
+    r = client.get("/count/abc")
+    assert r.status_code == 422, r.text
+    assert [(e["type"], e["loc"]) for e in r.json()["errors"]] == [("int_parsing", ["path", "n"])]
+    # A handler taking **kwargs receives the typed value.
+    assert client.get("/ratio/1.5").json() == {"kwargs": {"x": 1.5}}
+    r = client.get("/ratio/abc")
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["type"] == "float_parsing"
+
+
+def test_path_segment(make_client: Any) -> None:
+    client = make_client(make_app())
+    assert client.get("/files/a/b.txt").json() == {"ok": True}
