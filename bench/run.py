@@ -166,84 +166,33 @@ class Server:
         self.log.close()
 
 
-def measure_cell(port: int, sc: S.Scenario, conns: int, body_path: str | None, args, pid: int) -> dict:
-    url = f"http://127.0.0.1:{port}{sc.path}"
-    if args.warmup > 0:
-        wrk.run(url, conns, args.warmup, body_path, sc.pipeline)
-    runs = []
-    for _ in range(args.runs):
-        cpu0 = procstat.cpu_seconds(pid)
-        r = wrk.run(url, conns, args.duration, body_path, sc.pipeline)
-        r["cpu_s"] = procstat.cpu_seconds(pid) - cpu0
-        runs.append(r)
+def summarize(sc: S.Scenario, runs: list[dict]) -> dict:
+    """One cell's figures from its measured runs: medians, CPU per request, error counts."""
     med = lambda k: statistics.median(r[k] for r in runs)  # noqa: E731
     total_req = sum(r["requests"] for r in runs)
-    errors = sum(r["socket_errors"] for r in runs)
     non2xx = sum(r["non2xx"] for r in runs)
-    if sc.expect_status < 300:
-        bad_status = non2xx
-    else:  # every reply must be the expected error, so every reply counts as non-2xx
-        bad_status = total_req - non2xx
+    cpu = sum(r["cpu_s"] for r in runs)
+    seconds = sum(r["duration_us"] for r in runs) / 1e6
     pipelined = sc.pipeline > 1
     return {
         # wrk's coordinated-omission correction assumes one request per round trip, so its
         # latency percentiles are meaningless under pipelining: none reported there.
         "rps": med("rps"), "p50_us": None if pipelined else med("p50_us"),
         "p99_us": None if pipelined else med("p99_us"),
-        "cpu_us_per_req": (sum(r["cpu_s"] for r in runs) / total_req * 1e6) if total_req else None,
+        "cpu_us_per_req": cpu / total_req * 1e6 if total_req else None,
         # share of its core the server used: well under 100% means something else (wrk's
         # single core, or the other tenants of a shared machine) limited the rate
-        "server_core_util": sum(r["cpu_s"] for r in runs) / (sum(r["duration_us"] for r in runs) / 1e6),
-        "requests": total_req, "socket_errors": errors, "unexpected_status": bad_status,
+        "server_core_util": cpu / seconds if seconds else None,
+        "requests": total_req, "socket_errors": sum(r["socket_errors"] for r in runs),
+        # for the 422 scenario every reply must be the error, so a 2xx is the unexpected one
+        "unexpected_status": non2xx if sc.expect_status < 300 else total_req - non2xx,
         "runs": runs,
     }
 
 
-def run_scenario(c: C.Contender, sc: S.Scenario, server: "Server", port: int, tmpdir: str, args) -> dict:
-    """Check one scenario's answer, then load it at each connection count."""
-    body = S.body_bytes(sc.body_file)
-    body_path = None
-    if body is not None:
-        body_path = os.path.join(tmpdir, f"{sc.id}.body")
-        with open(body_path, "wb") as f:
-            f.write(body)
-    wait_idle(server.proc.pid)  # a slow server may still be draining the previous scenario's backlog
-    notes: list = []
-    wrong = probe.check(port, sc, body, S.body_bytes, notes)
-    if wrong:
-        log(f"{c.name} {sc.id}: WRONG: {wrong}")
-        if not server.alive():
-            return {"status": "crashed", "reason": f"{wrong}; log: {server.log_tail()}"}
-        return {"status": "wrong", "reason": wrong}
-    cell = {"status": "ok", "reason": None, "by_conn": {}, "notes": notes}
-    if args.check_only:
-        log(f"{c.name:16} {sc.id:13} answers correctly")
-        return cell
-    for conns in args.connection_list:
-        wait_idle(server.proc.pid)
-        try:
-            m = measure_cell(port, sc, conns, body_path, args, server.proc.pid)
-        except (RuntimeError, subprocess.SubprocessError) as e:
-            cell["status"], cell["reason"] = "error", f"wrk at {conns} connections: {e}"
-            break
-        cell["by_conn"][str(conns)] = m
-        if m["socket_errors"] or m["unexpected_status"]:
-            cell["status"] = "errors"
-            cell["reason"] = (f"{m['socket_errors']} socket errors, {m['unexpected_status']} "
-                              f"unexpected statuses at {conns} connections")
-        log(f"{c.name:16} {sc.id:13} c={conns:<4} {m['rps']:>10.0f} req/s  p50 {report.ms(m['p50_us'])} ms"
-            f"  p99 {report.ms(m['p99_us'])} ms  cpu {m['cpu_us_per_req'] or 0:.1f} us/req"
-            + (f"  ERRORS: {cell['reason']}" if cell["status"] == "errors" else ""))
-        if not server.alive():
-            cell["status"] = "crashed"
-            cell["reason"] = f"the server died under load at {conns} connections: {server.log_tail()}"
-            log(f"{c.name} {sc.id}: {cell['reason']}")
-            break
-    return cell
-
-
 def wait_idle(pid: int, limit: float = 30.0) -> None:
-    """Until the server uses under 20% of a core (or `limit` seconds pass)."""
+    """Until the server uses under 20% of a core (or `limit` seconds pass): a slow server may
+    still be draining the backlog of the previous run."""
     deadline = time.monotonic() + limit
     last = procstat.cpu_seconds(pid)
     while time.monotonic() < deadline:
@@ -254,67 +203,182 @@ def wait_idle(pid: int, limit: float = 30.0) -> None:
         last = now
 
 
-def run_contender(c: C.Contender, scen: list[S.Scenario], args, unavailable: str | None, tmp_root: str) -> dict:
-    out = {"label": c.label, "group": c.group, "notes": c.notes, "status": "ok", "reason": None,
-           "scenarios": {}, "peak_rss_kib": None, "peak_rss_largest_process_kib": None,
-           "processes": None, "command": None}
-    for sc in scen:  # every scenario gets a slot now, so the report keeps the scenarios' order
-        out["scenarios"][sc.id] = ({"status": "pending", "reason": None} if c.supports(sc.id) else
-                                   {"status": "n/a", "reason": "not served natively by this contender"})
-    if unavailable:
-        out["status"], out["reason"] = "unavailable", unavailable
-        for cell in out["scenarios"].values():
-            if cell["status"] == "pending":
-                cell.update(status="not run", reason=unavailable)
-        log(f"{c.name}: unavailable: {unavailable}")
-        return out
-    tmpdir = tempfile.mkdtemp(prefix=f"{c.name}-", dir=tmp_root)
+class Slot:
+    """One contender for the whole run: its server process, restarted if it dies."""
+
+    def __init__(self, c: C.Contender, out: dict, tmpdir: str):
+        self.c, self.out, self.tmpdir = c, out, tmpdir
+        self.server: Server | None = None
+        self.port = 0
+
+    def start(self) -> str | None:
+        self.port = self.c.fixed_port or free_port()
+        if self.c.fixed_port and not port_is_free(self.port):
+            return f"needs port {self.port} ({self.c.notes}), which is in use"
+        self.server = Server(C.launch(self.c, setup_env.VENV_BIN, self.port, self.tmpdir), self.tmpdir)
+        self.out["command"] = " ".join(shlex.quote(x) for x in self.server.argv)
+        why = probe.wait_ready(self.port, self.server.alive)
+        return f"{why}; log: {self.server.log_tail()}" if why else None
+
+    @property
+    def pid(self) -> int:
+        return self.server.proc.pid
+
+    def alive(self) -> bool:
+        return self.server is not None and self.server.alive()
+
+    def restart(self) -> str | None:
+        self.stop()
+        self.out["restarts"] += 1
+        return self.start()
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.server.stop()
+
+
+def new_result(c: C.Contender, scen: list[S.Scenario]) -> dict:
+    # every scenario gets a slot now, so the report keeps the scenarios' order
+    return {"label": c.label, "group": c.group, "notes": c.notes, "status": "ok", "reason": None,
+            "scenarios": {sc.id: ({"status": "pending", "reason": None} if c.supports(sc.id) else
+                                  {"status": "n/a", "reason": "not served natively by this contender"})
+                          for sc in scen},
+            "peak_rss_kib": None, "peak_rss_largest_process_kib": None, "processes": None,
+            "command": None, "restarts": 0}
+
+
+def settle_pending(out: dict, reason: str) -> None:
+    for cell in out["scenarios"].values():
+        if cell["status"] == "pending":
+            cell.update(status="not run", reason=reason)
+
+
+def run_all(chosen: list[C.Contender], scen: list[S.Scenario], args, unavailable: dict, tmp_root: str) -> dict:
+    """Every server is started once and stays up; each (scenario, connections) cell is measured
+    run by run across all contenders in turn (the order rotating from run to run), so the
+    figures a ratio is made of were taken minutes apart at most, not half an hour."""
+    results = {c.name: new_result(c, scen) for c in chosen}
+    slots: list[Slot] = []
     os.chmod(tmp_root, 0o755)  # nginx and h2o workers drop to nobody
-    os.chmod(tmpdir, 0o777)
-    port = c.fixed_port or free_port()
-    if c.fixed_port and not port_is_free(port):
-        out["status"], out["reason"] = "unavailable", f"needs port {port} ({c.notes}), which is in use"
-        for cell in out["scenarios"].values():
-            if cell["status"] == "pending":
-                cell.update(status="not run", reason=out["reason"])
-        log(f"{c.name}: {out['reason']}")
-        return out
-    server = Server(C.launch(c, setup_env.VENV_BIN, port, tmpdir), tmpdir)
-    out["command"] = " ".join(shlex.quote(x) for x in server.argv)
-    out["restarts"] = 0
     try:
-        why = probe.wait_ready(port, server.alive)
-        if why:
-            out["status"], out["reason"] = "failed", f"{why}; log: {server.log_tail()}"
-            for sid, cell in out["scenarios"].items():
-                if cell["status"] == "pending":
-                    cell.update(status="not run", reason="the server did not serve")
-            log(f"{c.name}: did not serve: {out['reason']}")
-            return out
-        for sc in scen:
-            if not c.supports(sc.id):
+        for c in chosen:
+            out = results[c.name]
+            if unavailable.get(c.name):
+                out["status"], out["reason"] = "unavailable", unavailable[c.name]
+                settle_pending(out, out["reason"])
+                log(f"{c.name}: unavailable: {out['reason']}")
                 continue
-            if not server.alive():
-                # It crashed in an earlier scenario: a fresh process for the next one.
-                server.stop()
-                port = c.fixed_port or free_port()
-                server = Server(C.launch(c, setup_env.VENV_BIN, port, tmpdir), tmpdir)
-                out["restarts"] += 1
-                why = probe.wait_ready(port, server.alive)
-                if why:
-                    out["scenarios"][sc.id] = {"status": "not run", "reason": f"restart failed: {why}"}
-                    continue
-            out["scenarios"][sc.id] = run_scenario(c, sc, server, port, tmpdir, args)
-        if server.alive():
-            out["peak_rss_kib"] = procstat.peak_rss_kib(server.proc.pid)
-            out["peak_rss_largest_process_kib"] = procstat.peak_rss_largest_kib(server.proc.pid)
-            out["processes"] = len(procstat.tree(server.proc.pid))
-        crashed = [sid for sid, cell in out["scenarios"].items() if cell["status"] == "crashed"]
-        if crashed:
-            out["reason"] = f"crashed in {', '.join(crashed)} (restarted {out['restarts']} times)"
+            tmpdir = tempfile.mkdtemp(prefix=f"{c.name}-", dir=tmp_root)
+            os.chmod(tmpdir, 0o777)
+            slot = Slot(c, out, tmpdir)
+            why = slot.start()
+            if why:
+                slot.stop()
+                out["status"], out["reason"] = "failed", why
+                settle_pending(out, "the server did not serve")
+                log(f"{c.name}: did not serve: {why}")
+                continue
+            slots.append(slot)
+        for sc in scen:
+            body = S.body_bytes(sc.body_file)
+            body_path = None
+            if body is not None:
+                body_path = os.path.join(tmp_root, f"{sc.id}.body")
+                with open(body_path, "wb") as f:
+                    f.write(body)
+            live = [slot for slot in slots if slot.c.supports(sc.id) and check(slot, sc, body, args)]
+            for conns in ([] if args.check_only else args.connection_list):
+                live = measure_round(live, sc, conns, body_path, args)
+        for slot in slots:
+            if slot.alive():
+                slot.out["peak_rss_kib"] = procstat.peak_rss_kib(slot.pid)
+                slot.out["peak_rss_largest_process_kib"] = procstat.peak_rss_largest_kib(slot.pid)
+                slot.out["processes"] = len(procstat.tree(slot.pid))
+            crashed = [sid for sid, cell in slot.out["scenarios"].items() if cell["status"] == "crashed"]
+            if crashed:
+                slot.out["reason"] = f"crashed in {', '.join(crashed)} (restarted {slot.out['restarts']} times)"
+            settle_pending(slot.out, "not run")
     finally:
-        server.stop()
-    return out
+        for slot in slots:
+            slot.stop()
+    return results
+
+
+def check(slot: Slot, sc: S.Scenario, body: bytes | None, args) -> bool:
+    """The scenario's real request (and probes) against one contender; True when it may be loaded."""
+    out = slot.out
+    if not slot.alive():
+        why = slot.restart()  # it died in an earlier scenario: a fresh process for this one
+        if why:
+            out["scenarios"][sc.id] = {"status": "not run", "reason": f"restart failed: {why}"}
+            return False
+    wait_idle(slot.pid)
+    notes: list = []
+    wrong = probe.check(slot.port, sc, body, S.body_bytes, notes)
+    if wrong:
+        log(f"{slot.c.name} {sc.id}: WRONG: {wrong}")
+        crashed = not slot.alive()
+        out["scenarios"][sc.id] = {"status": "crashed" if crashed else "wrong",
+                                   "reason": wrong + (f"; log: {slot.server.log_tail()}" if crashed else "")}
+        return False
+    out["scenarios"][sc.id] = {"status": "ok", "reason": None, "by_conn": {}, "notes": notes}
+    if args.check_only:
+        log(f"{slot.c.name:16} {sc.id:13} answers correctly")
+    return True
+
+
+def measure_round(live: list[Slot], sc: S.Scenario, conns: int, body_path: str | None, args) -> list[Slot]:
+    """Warm every contender up, then args.runs rounds of one run each; returns those still serving."""
+    runs: dict[str, list] = {slot.c.name: [] for slot in live}
+    failed: dict[str, str] = {}
+
+    def url(slot: Slot) -> str:
+        return f"http://127.0.0.1:{slot.port}{sc.path}"
+
+    for slot in live:
+        if args.warmup > 0 and slot.alive():
+            wait_idle(slot.pid)
+            try:
+                wrk.run(url(slot), conns, args.warmup, body_path, sc.pipeline)
+            except (RuntimeError, subprocess.SubprocessError) as e:
+                failed[slot.c.name] = f"wrk at {conns} connections (warm-up): {e}"
+    for r in range(args.runs):
+        k = r % len(live) if live else 0
+        for slot in live[k:] + live[:k]:  # rotate: nobody always runs first or last
+            if slot.c.name in failed or not slot.alive():
+                continue
+            wait_idle(slot.pid)
+            cpu0 = procstat.cpu_seconds(slot.pid)
+            try:
+                one = wrk.run(url(slot), conns, args.duration, body_path, sc.pipeline)
+            except (RuntimeError, subprocess.SubprocessError) as e:
+                failed[slot.c.name] = f"wrk at {conns} connections: {e}"
+                continue
+            one["cpu_s"] = procstat.cpu_seconds(slot.pid) - cpu0
+            runs[slot.c.name].append(one)
+    still = []
+    for slot in live:
+        cell = slot.out["scenarios"][sc.id]
+        name = slot.c.name
+        if runs[name]:
+            m = summarize(sc, runs[name])
+            cell["by_conn"][str(conns)] = m
+            if (m["socket_errors"] or m["unexpected_status"]) and cell["status"] == "ok":
+                cell["status"] = "errors"
+                cell["reason"] = (f"{m['socket_errors']} socket errors, {m['unexpected_status']} "
+                                  f"unexpected statuses at {conns} connections")
+            log(f"{name:16} {sc.id:13} c={conns:<4} {m['rps']:>10.0f} req/s  p50 {report.ms(m['p50_us'])} ms"
+                f"  p99 {report.ms(m['p99_us'])} ms  cpu {m['cpu_us_per_req'] or 0:.1f} us/req"
+                + (f"  ERRORS: {cell['reason']}" if cell["status"] == "errors" else ""))
+        if not slot.alive():
+            cell["status"] = "crashed"
+            cell["reason"] = f"the server died under load at {conns} connections: {slot.server.log_tail()}"
+            log(f"{name} {sc.id}: {cell['reason']}")
+        elif name in failed:
+            cell["status"], cell["reason"] = "error", failed[name]
+        else:
+            still.append(slot)
+    return still
 
 
 def main(argv: list[str]) -> int:
@@ -367,10 +431,8 @@ def main(argv: list[str]) -> int:
     log(f"{len(chosen)} contenders, {len(scen)} scenarios, connections {args.connection_list}: "
         f"{cells} cells, about {est / 60:.1f} minutes")
 
-    results = {}
     with tempfile.TemporaryDirectory(prefix="squall-bench-") as tmp_root:
-        for c in chosen:
-            results[c.name] = run_contender(c, scen, args, unavailable.get(c.name), tmp_root)
+        results = run_all(chosen, scen, args, unavailable, tmp_root)
 
     versions = setup_env.installed_versions()
     doc = {
