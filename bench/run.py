@@ -8,8 +8,11 @@
     python bench/run.py --contenders squall,fastapi-uvicorn --scenarios json,order
 
 Every server runs one worker pinned to CPU 0 (taskset), wrk runs pinned to CPU 1.
-Each (contender, scenario, connections) cell: a correctness request first, then a
-warm-up, then --runs measured wrk runs; the median is reported.
+All servers start once and stay up (idle when not measured). For each scenario, each
+contender's answer is checked with a real request first; then, per connection count,
+each contender is warmed up and --runs measured wrk runs are taken in rounds across
+the contenders (the order rotating), so the runs a ratio compares were taken close
+together in time on a shared machine; the median run is reported.
 """
 
 from __future__ import annotations
@@ -373,7 +376,7 @@ def measure_round(live: list[Slot], sc: S.Scenario, conns: int, body_path: str |
         if not slot.alive():
             cell["status"] = "crashed"
             cell["reason"] = f"the server died under load at {conns} connections: {slot.server.log_tail()}"
-            log(f"{name} {sc.id}: {cell['reason']}")
+            log(f"{name} {sc.id}: {cell['reason'][:300]}")
         elif name in failed:
             cell["status"], cell["reason"] = "error", failed[name]
         else:

@@ -1,0 +1,137 @@
+/* Review findings on the responder's framing rules (RFC 9112 6.1, 6.3;
+ * RFC 9110 15.2): a response the handler gives must never desynchronise the
+ * client's view of where the next response starts.
+ * - A stream begun with 204 or 304 has no body: no Transfer-Encoding, no
+ *   "0\r\n\r\n" terminator (which the client would read as the start of the
+ *   next response), and bytes written to it are dropped.
+ * - A 1xx status is not a final answer: sq_respond / sq_stream_begin refuse
+ *   it (SQ_EINVAL) and the client gets a 500, so it is not left waiting. */
+#include "sq_test.h"
+
+#include "squall/server.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+
+enum { K_S204 = 1, K_S304, K_R103, K_S101, K_PLAIN };
+static int kinds[] = {0, K_S204, K_S304, K_R103, K_S101, K_PLAIN};
+static int rc_begin, rc_write, rc_end, rc_respond;
+
+static void on_request(void *ctx, const sq_request *req, sq_responder *res) {
+    (void)ctx;
+    switch (*(int *)req->route_data) {
+    case K_S204:
+    case K_S304:
+        rc_begin = sq_stream_begin(res, *(int *)req->route_data == K_S204 ? 204 : 304, NULL, 0);
+        rc_write = sq_stream_write(res, "body!", 5);
+        rc_end = sq_stream_end(res);
+        break;
+    case K_R103: rc_respond = sq_respond(res, 103, NULL, 0, "early", 5); break;
+    case K_S101:
+        rc_begin = sq_stream_begin(res, 101, NULL, 0);
+        if (rc_begin == 0) sq_stream_end(res);
+        break;
+    default: sq_respond(res, 200, NULL, 0, "next", 4); break;
+    }
+}
+
+static sq_server *start(void) {
+    sq_config cfg;
+    sq_config_init(&cfg);
+    cfg.port = 0;
+    sq_handler h = {.on_request = on_request};
+    int err = 0;
+    sq_server *s = sq_server_create(&cfg, &h, &err);
+    SQ_CHECK(s != NULL);
+    if (!s) return NULL;
+    SQ_CHECK_EQ_INT(sq_server_add_route(s, "GET", "/s204", &kinds[K_S204], NULL, 0), 0);
+    SQ_CHECK_EQ_INT(sq_server_add_route(s, "GET", "/s304", &kinds[K_S304], NULL, 0), 0);
+    SQ_CHECK_EQ_INT(sq_server_add_route(s, "GET", "/r103", &kinds[K_R103], NULL, 0), 0);
+    SQ_CHECK_EQ_INT(sq_server_add_route(s, "GET", "/s101", &kinds[K_S101], NULL, 0), 0);
+    SQ_CHECK_EQ_INT(sq_server_add_route(s, "GET", "/plain", &kinds[K_PLAIN], NULL, 0), 0);
+    return s;
+}
+
+static int dial(sq_server *s) {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)sq_server_port(s))};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    SQ_CHECK_EQ_INT(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
+    return fd;
+}
+
+static size_t collect(sq_server *s, int fd, char *out, size_t cap, const char *want) {
+    size_t n = 0;
+    for (int i = 0; i < 400; i++) {
+        sq_server_poll(s, 5);
+        ssize_t r = recv(fd, out + n, cap - 1 - n, MSG_DONTWAIT);
+        if (r > 0) n += (size_t)r;
+        out[n] = '\0';
+        if (r == 0 || (want && strstr(out, want)) || n == cap - 1) break;
+    }
+    return n;
+}
+
+/* The first response's head ends at the first blank line; the next one
+ * must start right there. */
+static void check_bodyless_stream(const char *path, const char *status_line) {
+    sq_server *s = start();
+    if (!s) return;
+    int fd = dial(s);
+    char req[128];
+    int n = snprintf(req, sizeof req, "GET %s HTTP/1.1\r\nHost: a\r\n\r\nGET /plain HTTP/1.1\r\nHost: a\r\n\r\n", path);
+    send(fd, req, (size_t)n, 0);
+    char buf[4096];
+    collect(s, fd, buf, sizeof buf, "next");
+    SQ_CHECK_EQ_INT(rc_begin, 0);
+    SQ_CHECK_EQ_INT(rc_end, 0);
+    SQ_CHECK(strncmp(buf, status_line, strlen(status_line)) == 0);
+    char *end = strstr(buf, "\r\n\r\n");
+    SQ_CHECK(end != NULL);
+    if (end) {
+        *end = '\0';
+        SQ_CHECK(strstr(buf, "Transfer-Encoding") == NULL);
+        SQ_CHECK(strncmp(end + 4, "HTTP/1.1 200 OK\r\n", 17) == 0);
+        if (strncmp(end + 4, "HTTP/1.1 200 OK\r\n", 17) != 0) fprintf(stderr, "after head: %.40s\n", end + 4);
+    }
+    close(fd);
+    sq_server_destroy(s);
+}
+
+static void test_stream_204_has_no_body_framing(void) {
+    check_bodyless_stream("/s204", "HTTP/1.1 204 ");
+}
+
+static void test_stream_304_has_no_body_framing(void) {
+    check_bodyless_stream("/s304", "HTTP/1.1 304 ");
+}
+
+static void test_interim_status_is_not_a_final_answer(void) {
+    sq_server *s = start();
+    if (!s) return;
+    int fd = dial(s);
+    const char req[] = "GET /r103 HTTP/1.1\r\nHost: a\r\n\r\nGET /s101 HTTP/1.1\r\nHost: a\r\n\r\n"
+                       "GET /plain HTTP/1.1\r\nHost: a\r\n\r\n";
+    send(fd, req, sizeof req - 1, 0);
+    char buf[8192];
+    collect(s, fd, buf, sizeof buf, "next");
+    SQ_CHECK_EQ_INT(rc_respond, SQ_EINVAL);
+    SQ_CHECK_EQ_INT(rc_begin, SQ_EINVAL);
+    SQ_CHECK(strncmp(buf, "HTTP/1.1 500 ", 13) == 0);
+    SQ_CHECK(strstr(buf, "HTTP/1.1 103") == NULL);
+    SQ_CHECK(strstr(buf, "HTTP/1.1 101") == NULL);
+    char *second = strstr(buf + 1, "HTTP/1.1 500 ");
+    SQ_CHECK(second != NULL);
+    SQ_CHECK(second && strstr(second, "HTTP/1.1 200 OK") != NULL);
+    close(fd);
+    sq_server_destroy(s);
+}
+
+int main(void) {
+    SQ_RUN(test_stream_204_has_no_body_framing);
+    SQ_RUN(test_stream_304_has_no_body_framing);
+    SQ_RUN(test_interim_status_is_not_a_final_answer);
+    return SQ_TEST_SUMMARY();
+}
