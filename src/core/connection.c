@@ -592,7 +592,11 @@ void sq__conn_flush(sq__conn *c) {
     if (c->out_sent == c->out.len) {
         c->out.len = c->out_sent = 0;
         c->write_blocked = 0;
-        if (c->out.cap > 64 * 1024) { /* do not keep a big buffer for an idle connection */
+        /* Keep the buffer for the next batch (no malloc per request), but
+         * not a big one: between requests at most SQ__OUT_KEEP_IDLE, so an
+         * idle keep-alive connection stays under its memory budget after a
+         * large response or a pipelined burst. */
+        if (c->out.cap > (c->ex ? SQ__OUT_KEEP_BUSY : SQ__OUT_KEEP_IDLE)) {
             sq_buf_free(&c->out);
             sq_buf_init(&c->out);
         }

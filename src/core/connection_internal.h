@@ -33,6 +33,8 @@
 #define SQ__LINGER_MS 2000
 #define SQ__ACCEPT_PAUSE_MS 100
 #define SQ__ACCEPT_BATCH 64
+#define SQ__OUT_KEEP_IDLE (4 * 1024)  /* output buffer kept by a connection between requests */
+#define SQ__OUT_KEEP_BUSY (64 * 1024) /* ... and while a request is in progress */
 
 typedef struct sq__date_cache {
     time_t second;
@@ -73,6 +75,7 @@ struct sq_responder {
     int complete;     /* the answer is complete (respond / stream_end / core reply) */
     int streaming;    /* stream_begin done, stream_end not yet */
     int chunked;      /* streaming with chunked coding */
+    int drop_body;    /* streaming a HEAD answer, 204 or 304: body bytes are not sent */
     int keep_alive;   /* the connection may serve another request after this */
     int status;       /* for the access log */
     size_t bytes_out; /* body bytes, for the access log */

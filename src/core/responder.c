@@ -126,16 +126,21 @@ static int stream_begin_local(sq_responder *ex, int status, const sq_header_out 
                               const char *block, size_t block_len) {
     if (ex->answered) return SQ_ESTATE;
     if (!usable(ex)) return SQ_EGONE;
-    int chunked = ex->parsed.version_minor >= 1;
-    if (!chunked) ex->keep_alive = 0; /* HTTP/1.0: the end of the body is the close */
-    if (head_for(ex, status, h, nh, block, block_len, chunked ? SQ__FRAME_CHUNKED : SQ__FRAME_CLOSE,
-                 0) < 0) {
+    /* 204 and 304 have no body (RFC 9110 15.3.5, 15.4.5): no framing at
+     * all, or the client would take the chunk terminator for the start of
+     * the next response. */
+    int no_body = status == 204 || status == 304;
+    int chunked = !no_body && ex->parsed.version_minor >= 1;
+    if (!no_body && !chunked) ex->keep_alive = 0; /* HTTP/1.0: the end of the body is the close */
+    int framing = no_body ? SQ__FRAME_NONE : chunked ? SQ__FRAME_CHUNKED : SQ__FRAME_CLOSE;
+    if (head_for(ex, status, h, nh, block, block_len, framing, 0) < 0) {
         sq__conn_close(ex->conn);
         return SQ_ENOMEM;
     }
     ex->answered = 1;
     ex->streaming = 1;
     ex->chunked = chunked;
+    ex->drop_body = no_body || ex->req.is_head;
     ex->status = status;
     sq__conn_output_added(ex->conn);
     return 0;
@@ -150,7 +155,7 @@ static int stream_write_local(sq_responder *ex, const void *data, size_t len) {
     if (!ex->streaming) return SQ_ESTATE;
     if (!usable(ex)) return SQ_EGONE;
     sq__conn *c = ex->conn;
-    if (len && !ex->req.is_head) {
+    if (len && !ex->drop_body) {
         int r = 0;
         if (ex->chunked) {
             char size_line[24];
@@ -179,7 +184,7 @@ static int stream_write_local(sq_responder *ex, const void *data, size_t len) {
 static int stream_end_local(sq_responder *ex) {
     if (!ex->streaming) return SQ_ESTATE;
     if (!usable(ex)) return SQ_EGONE;
-    if (ex->chunked && !ex->req.is_head && sq_buf_append(&ex->conn->out, "0\r\n\r\n", 5) < 0) {
+    if (ex->chunked && !ex->drop_body && sq_buf_append(&ex->conn->out, "0\r\n\r\n", 5) < 0) {
         sq__conn_close(ex->conn);
         return SQ_ENOMEM;
     }
@@ -267,13 +272,17 @@ void sq__free_completions(sq_server *s) {
 
 /* ---- public API ---- */
 
+/* A 1xx is interim (RFC 9110 15.2): sent as the answer, the client would
+ * keep waiting for the final one and read the next response as it. */
+static int final_status(int status) { return status >= 200 && status <= 999; }
+
 void sq_responder_set_data(sq_responder *res, void *data) { res->data = data; }
 void *sq_responder_get_data(const sq_responder *res) { return res->data; }
 int sq_responder_is_gone(const sq_responder *res) { return atomic_load(&res->gone); }
 
 int sq_respond(sq_responder *res, int status, const sq_header_out *headers, size_t num_headers,
                const void *body, size_t body_len) {
-    int invalid = sq__headers_check(headers, num_headers) < 0 || status < 100 || status > 999;
+    int invalid = sq__headers_check(headers, num_headers) < 0 || !final_status(status);
     atomic_store(&res->handler_released, 1);
     if (!sq__on_loop_thread(res->server)) {
         if (atomic_load(&res->gone)) {
@@ -304,7 +313,7 @@ int sq_respond(sq_responder *res, int status, const sq_header_out *headers, size
 
 int sq_stream_begin(sq_responder *res, int status, const sq_header_out *headers,
                     size_t num_headers) {
-    int invalid = sq__headers_check(headers, num_headers) < 0 || status < 100 || status > 999;
+    int invalid = sq__headers_check(headers, num_headers) < 0 || !final_status(status);
     if (!sq__on_loop_thread(res->server)) {
         if (atomic_load(&res->gone)) return SQ_EGONE;
         int r = enqueue(res, SQ__C_BEGIN, status, invalid, headers, num_headers, NULL, 0);

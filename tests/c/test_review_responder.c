@@ -32,6 +32,7 @@ static void on_request(void *ctx, const sq_request *req, sq_responder *res) {
     case K_S101:
         rc_begin = sq_stream_begin(res, 101, NULL, 0);
         if (rc_begin == 0) sq_stream_end(res);
+        else sq_responder_release(res); /* a refused begin leaves the reference with us */
         break;
     default: sq_respond(res, 200, NULL, 0, "next", 4); break;
     }

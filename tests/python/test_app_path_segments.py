@@ -3,9 +3,9 @@ handler does not declare the parameter (422 from the validator, not 404)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from squall import Request, Squall
+from squall import Body, Request, Squall
 
 
 def make_app() -> Squall:
@@ -58,3 +58,19 @@ def test_int_and_float_segments(make_client: Any) -> None:
 def test_path_segment(make_client: Any) -> None:
     client = make_client(make_app())
     assert client.get("/files/a/b.txt").json() == {"ok": True}
+
+
+def test_undeclared_segment_with_a_body(make_client: Any) -> None:
+    app = Squall()
+
+    @app.post("/orders/{order:int}/notes")
+    def note(text: Annotated[str, Body(embed=True)], request: Request) -> dict[str, Any]:
+        return {"text": text, "order": request.path_params["order"]}
+
+    client = make_client(app)
+    r = client.post("/orders/7/notes", json={"text": "hi"})
+    assert r.status_code == 200, r.text
+    assert r.json() == {"text": "hi", "order": 7}
+    r = client.post("/orders/x/notes", json={"text": 1})
+    assert r.status_code == 422
+    assert sorted(e["loc"][0] for e in r.json()["errors"]) == ["body", "path"]

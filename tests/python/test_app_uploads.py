@@ -3,7 +3,7 @@ content type, part headers, size and bytes), with an explicit body schema."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from squall import File, Form, Squall, UploadFile
 
@@ -35,7 +35,7 @@ def make_app() -> Squall:
         return {**await _describe(file), "note": note}
 
     @app.post("/many")
-    async def many(title: str = Form(), docs: list[UploadFile] = File()) -> dict[str, Any]:
+    async def many(title: Annotated[str, Form()], docs: Annotated[list[UploadFile], File()]) -> dict[str, Any]:
         return {"title": title, "docs": [await _describe(d) for d in docs]}
 
     return app
