@@ -199,9 +199,9 @@ def wait_idle(pid: int, limit: float = 30.0) -> None:
     deadline = time.monotonic() + limit
     last = procstat.cpu_seconds(pid)
     while time.monotonic() < deadline:
-        time.sleep(0.25)
+        time.sleep(0.15)
         now = procstat.cpu_seconds(pid)
-        if now - last < 0.05:
+        if now - last < 0.03:
             return
         last = now
 
@@ -430,7 +430,8 @@ def main(argv: list[str]) -> int:
             unavailable.setdefault(c.name, "no bench venv (bench/.venv)")
 
     cells = sum(1 for c in chosen for s in scen if c.supports(s.id)) * len(args.connection_list)
-    est = cells * (args.warmup + args.runs * args.duration + 0.5) + 5 * len(chosen)
+    # per run: wrk's start-up and the idle check come on top of the duration
+    est = cells * (args.warmup + 0.3 + args.runs * (args.duration + 0.3)) + 5 * len(chosen)
     log(f"{len(chosen)} contenders, {len(scen)} scenarios, connections {args.connection_list}: "
         f"{cells} cells, about {est / 60:.1f} minutes")
 

@@ -226,7 +226,7 @@ def markdown(doc: dict) -> str:
         for name in names:
             c = doc["contenders"][name]
             cell = c["scenarios"].get(s)
-            if cell is None:
+            if cell is None or cell["status"] == "n/a":
                 continue
             if cell["status"] not in ("ok", "errors"):
                 reason = cell.get("reason") or (c["reason"] if c["status"] != "ok" else "")

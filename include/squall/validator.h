@@ -21,6 +21,7 @@
  *      "schema": {JSON Schema},  // of the coerced value: integer, number, boolean, string
  *                                //   (with format/pattern/lengths), enum, array of those
  *      "error_style": "pydantic" // optional: or "jsonschema" (below)
+ *      "coerce_format": true     // optional: false asserts "format" on the text (below)
  *     }, ...
  *   ],
  *   "body": {                    // optional
@@ -72,6 +73,12 @@
  *   minItems/maxItems, uniqueItems). "missing" and parsing errors keep
  *   pydantic's words. In the fixtures, the parameters written with
  *   "required": true and no "annotation" expect this style.
+ * - "coerce_format": false (added) leaves a string with a "format" (uuid,
+ *   date, date-time) as the text sent instead of parsing and normalising
+ *   it; the schema's format check still rejects a bad value, worded
+ *   without a parser's reason ("Input should be a valid UUID"). For a
+ *   parameter the handler takes as a plain string with a format
+ *   constraint, and for a router's typed segment ({id:uuid}).
  * - "files" checks file parts by field name, errors located ["files",
  *   name]: "missing" when required and absent; a Content-Type outside
  *   "content_types"; with validate_magic_numbers, an empty file ("File

@@ -54,6 +54,10 @@ _SEGMENT_TYPES: Final[dict[str | None, Any]] = {"int": int, "float": float, "uui
 _PARAM_HINTS: Final = frozenset({"annotation", "required", "optional", "default", "separator", "source", "alias"}) | {
     "uuidVersion", "samesite", "httponly", "validate_magic_numbers", "content_type", "multiple"
 }
+# Typed segments whose shape the route itself checks ({id:uuid}): like a router's
+# segment check, a bad value is reported without a parser's reason ("Input should
+# be a valid UUID"); the handler still gets the typed value (its converter parses it).
+_CHECKED_SEGMENTS: Final = frozenset({"uuid"})
 _SOURCE_ALIASES: Final = {"path": "path", "query": "query", "headers": "header", "header": "header", "cookies": "cookie", "cookie": "cookie"}
 
 
@@ -326,6 +330,8 @@ class _Planner:
         if marker is not None and marker.separator:
             entry["separator"] = marker.separator
         entry["schema"] = schema
+        if segment_type in _CHECKED_SEGMENTS:
+            entry["coerce_format"] = False
         self.params.append(entry)
         self.kwnames.append(name)
         self.converters.append(converter_for(inner))
@@ -368,6 +374,10 @@ class _Planner:
                 if "separator" in raw:
                     entry["separator"] = raw["separator"]
                 entry["schema"] = schema
+                if raw.get("annotation") == "str" and "format" in schema:
+                    # A plain string with a format constraint: the text is checked, not parsed
+                    # (the handler gets it as sent; the error has no parser's reason).
+                    entry["coerce_format"] = False
                 if hinted_required is True and "annotation" not in raw:
                     # The fixtures' JSON-Schema-declared parameters (no Python
                     # annotation) expect the validator's jsonschema wording.
@@ -429,9 +439,10 @@ class _Planner:
             if tp is None or name in declared:
                 continue
             schema = self.builder.schema(tp)
-            self.params.append(
-                {"name": spec_name("path", name), "source": "path", "key": name, "required": True, "schema": schema}
-            )
+            entry = {"name": spec_name("path", name), "source": "path", "key": name, "required": True, "schema": schema}
+            if segment_type in _CHECKED_SEGMENTS:
+                entry["coerce_format"] = False
+            self.params.append(entry)
             self.kwnames.append(name)
             self.converters.append(converter_for(tp))
             if not self.accepts_any_kw:

@@ -9,7 +9,7 @@
  * parsed in the same turn and the whole batch is flushed once at the end of
  * the turn (fast pipelining).
  * Writing: answers are appended to `out` and sent with one send() per batch;
- * a big body behind an empty output goes out with one writev(head, body)
+ * a big body behind an empty output goes out with one sendmsg(head, body)
  * instead of being copied. A partial write waits for the EPOLLOUT edge.
  * Above output_high_water the connection stops parsing (back-pressure) and
  * streams get SQ_EAGAIN.
@@ -637,9 +637,12 @@ size_t sq__conn_send_with_body(sq__conn *c, const void *body, size_t len) {
     if (c->closed || c->broken || c->write_blocked) return 0;
     size_t head = sq__conn_backlog(c);
     struct iovec iov[2] = {{c->out.data + c->out_sent, head}, {(void *)body, len}};
+    /* sendmsg, not writev: only sendmsg takes MSG_NOSIGNAL, and the library
+     * must not raise SIGPIPE in an application that did not ignore it. */
+    struct msghdr msg = {.msg_iov = iov, .msg_iovlen = 2};
     ssize_t n;
     do {
-        n = writev(c->io.fd, iov, 2);
+        n = sendmsg(c->io.fd, &msg, MSG_NOSIGNAL);
     } while (n < 0 && errno == EINTR);
     if (n <= 0) return 0; /* EAGAIN or an error: the normal flush sees it */
     size_t sent = (size_t)n;

@@ -116,6 +116,13 @@ static int compile_param(sq_validator *v, const sq_json_value *spec, sq__param *
                        p->name);
     p->jsonschema_style = str_eq(style, "jsonschema");
 
+    /* "coerce_format": false keeps a formatted string as the text sent and
+     * only asserts its format (see validator.h). */
+    int coerce_format = get_bool(spec, "coerce_format", 1);
+    if (coerce_format < 0)
+        return set_err(errbuf, errbuf_len, "parameter \"%s\": \"coerce_format\" must be a boolean", p->name);
+    p->format_asserted = !coerce_format;
+
     const sq_json_value *schema = sq_json_get(spec, "schema", 6);
     if (schema && schema->type == SQ_JSON_OBJECT) {
         const sq_json_value *fmt = sq_json_get(schema, "format", 6);
@@ -129,12 +136,15 @@ static int compile_param(sq_validator *v, const sq_json_value *spec, sq__param *
         return set_err(errbuf, errbuf_len, "parameter \"%s\": \"schema\" must be an object", p->name);
     if (schema && schema->type == SQ_JSON_OBJECT) {
         sq__plan_from_schema(schema, &p->plan);
+        if (p->format_asserted)
+            p->plan.scalar.format = SQ__FORMAT_NONE;
         p->schema = compile_schema(schema, errbuf, errbuf_len);
         if (!p->schema)
             return -1;
     }
     static const char *const known[] = {"name",    "source",    "key",    "required",
-                                        "default", "separator", "schema", "error_style"};
+                                        "default", "separator", "schema", "error_style",
+                                        "coerce_format"};
     for (size_t i = 0; i < spec->u.obj.len; i++) {
         const sq_json_member *m = &spec->u.obj.members[i];
         size_t j = 0;
@@ -505,6 +515,12 @@ static int run_param(const sq__param *p, const sq_request *req, sq_arena *arena,
                      const sq_json_value **value_out) {
     size_t first = errs->len;
     int rc = check_param(p, req, arena, errs, value_out);
+    if (rc == 0 && p->format_asserted) {
+        /* A format check, not a parser: its verdict has no parser's reason. */
+        for (size_t i = first; i < errs->len; i++)
+            if (strcmp(errs->items[i].type, "uuid_parsing") == 0)
+                errs->items[i].msg = "Input should be a valid UUID";
+    }
     if (rc == 0 && p->jsonschema_style && errs->len > first) {
         /* On error *value_out is still the coerced value (or NULL). */
         rc = sq__restyle_param_errors(errs->items + first, errs->len - first, *value_out, NULL, p->format,

@@ -99,6 +99,7 @@ typedef struct sq__param {
     sq__value_plan plan;
     sq_schema *schema;    /* NULL: nothing beyond coercion */
     int jsonschema_style; /* "error_style": "jsonschema" */
+    int format_asserted;  /* "coerce_format": false: the text stays, its format is only checked */
     const char *format;   /* the schema's "format" (NUL-terminated) or NULL */
 } sq__param;
 

@@ -282,7 +282,8 @@ static void dispatch(sqpy_ctx *ctx) {
         return;
     }
 
-    if (route->is_async || route->inline_sync || server->executor_submit == NULL) {
+    if (route->is_async) {
+        /* The coroutine's Task runs in its own copy of the context. */
         PyObject *result = PyObject_Vectorcall(route->endpoint, args, 0, kwnames);
         sqpy_free_args(args, n);
         Py_XDECREF(kwnames);
@@ -290,11 +291,41 @@ static void dispatch(sqpy_ctx *ctx) {
             sqpy_answer_exception(ctx);
             return;
         }
-        if (route->is_async)
-            sqpy_drive_coroutine(ctx, result);
-        else
-            sqpy_answer_value(ctx, result, route->status_code);
+        sqpy_drive_coroutine(ctx, result);
         Py_DECREF(result);
+        return;
+    }
+
+    /* A sync endpoint runs in a fresh copy of the current context, as a
+     * Task would: otherwise a ContextVar it sets stays in the loop's reader
+     * context (or the pool thread's) and leaks into every later request. */
+    PyObject *pyctx = PyContext_CopyCurrent();
+    if (pyctx == NULL) {
+        sqpy_free_args(args, n);
+        Py_XDECREF(kwnames);
+        sqpy_answer_exception(ctx);
+        return;
+    }
+    if (route->inline_sync || server->executor_submit == NULL) {
+        if (PyContext_Enter(pyctx) < 0) {
+            Py_DECREF(pyctx);
+            sqpy_free_args(args, n);
+            Py_XDECREF(kwnames);
+            sqpy_answer_exception(ctx);
+            return;
+        }
+        PyObject *result = PyObject_Vectorcall(route->endpoint, args, 0, kwnames);
+        sqpy_free_args(args, n);
+        Py_XDECREF(kwnames);
+        if (result == NULL) {
+            sqpy_answer_exception(ctx);
+        } else {
+            sqpy_answer_value(ctx, result, route->status_code);
+            Py_DECREF(result);
+        }
+        if (PyContext_Exit(pyctx) < 0)
+            PyErr_WriteUnraisable(pyctx); /* the endpoint left another context entered */
+        Py_DECREF(pyctx);
         return;
     }
 
@@ -302,9 +333,14 @@ static void dispatch(sqpy_ctx *ctx) {
     ctx->args = args;
     ctx->nargs = n;
     ctx->call_kwnames = kwnames;
+    ctx->pyctx = pyctx;
+    /* Counted before submit: a pool thread may run the job (and count it
+     * out) as soon as submit() lets go of the GIL. */
+    server->pool_jobs++;
     PyObject *future = PyObject_CallOneArg(server->executor_submit, (PyObject *)ctx);
     if (future == NULL) {
         /* Not submitted (executor shut down): answer here. */
+        server->pool_jobs--;
         sqpy_answer_exception(ctx);
         return;
     }

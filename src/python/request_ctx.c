@@ -34,6 +34,7 @@ sqpy_ctx *sqpy_ctx_new(sqpy_server *server, sqpy_route *route, const sq_request 
     ctx->args = NULL;
     ctx->nargs = 0;
     ctx->call_kwnames = NULL;
+    ctx->pyctx = NULL;
     PyObject_GC_Track(ctx);
     /* The responder's reference; given back when the answer is sent. */
     Py_INCREF(ctx);
@@ -134,6 +135,9 @@ done:
 
 /* Thread-pool job: runs on an executor thread with the GIL held. */
 static void run_job(sqpy_ctx *ctx) {
+    if (ctx->args == NULL && ctx->call_kwnames == NULL && ctx->pyctx == NULL)
+        return; /* not a submitted job, or already run */
+    ctx->server->pool_jobs--;
     if (ctx->res == NULL)
         return;
     PyObject **args = ctx->args;
@@ -142,7 +146,15 @@ static void run_job(sqpy_ctx *ctx) {
     ctx->args = NULL;
     ctx->nargs = 0;
     ctx->call_kwnames = NULL;
-    if (sq_responder_is_gone(ctx->res)) {
+    /* The job's own copy of the loop's context (taken at dispatch): a
+     * ContextVar set by one job must not stay in the pool thread's context
+     * for the next one. */
+    PyObject *pyctx = ctx->pyctx;
+    ctx->pyctx = NULL;
+    int entered = pyctx != NULL && PyContext_Enter(pyctx) == 0;
+    if (pyctx != NULL && !entered) {
+        sqpy_answer_exception(ctx);
+    } else if (sq_responder_is_gone(ctx->res)) {
         /* The client left while the job was queued: skip the endpoint. */
         sqpy_answer_500(ctx);
     } else {
@@ -154,6 +166,9 @@ static void run_job(sqpy_ctx *ctx) {
             Py_DECREF(result);
         }
     }
+    if (entered && PyContext_Exit(pyctx) < 0)
+        PyErr_WriteUnraisable(pyctx); /* only if the endpoint left a foreign context entered */
+    Py_XDECREF(pyctx);
     sqpy_free_args(args, n);
     Py_XDECREF(kwnames);
 }
@@ -204,12 +219,14 @@ static int ctx_traverse(sqpy_ctx *ctx, visitproc visit, void *arg) {
     Py_VISIT(ctx->server);
     Py_VISIT(ctx->task);
     Py_VISIT(ctx->request);
+    Py_VISIT(ctx->pyctx);
     return 0;
 }
 
 static int ctx_clear(sqpy_ctx *ctx) {
     Py_CLEAR(ctx->task);
     Py_CLEAR(ctx->request);
+    Py_CLEAR(ctx->pyctx);
     return 0;
 }
 

@@ -506,13 +506,24 @@ static PyObject *server_poll(sqpy_server *self, PyObject *unused) {
         return NULL;
     }
     self->polling = 1;
-    /* The core's callbacks take the GIL back through self->tstate only to
-     * call Python; reading, parsing, routing and validating run without it. */
-    self->tstate = PyEval_SaveThread();
-    int rc = sq_server_poll(self->srv, 0);
-    PyThreadState *ts = self->tstate;
-    self->tstate = NULL;
-    PyEval_RestoreThread(ts);
+    int rc;
+    if (self->pool_jobs > 0) {
+        /* Thread-pool endpoints are running or queued: let them run while
+         * the core reads, parses and validates. Its callbacks take the GIL
+         * back through self->tstate only to call Python. */
+        self->tstate = PyEval_SaveThread();
+        rc = sq_server_poll(self->srv, 0);
+        PyThreadState *ts = self->tstate;
+        self->tstate = NULL;
+        PyEval_RestoreThread(ts);
+    } else {
+        /* Nobody is waiting for the GIL on our behalf: keep it for the
+         * whole turn instead of giving it up and taking it back around
+         * every request (measured: docs/benchmarks/profile.md). The turn
+         * never blocks (timeout 0); the wait for I/O happens in the asyncio
+         * selector, which releases the GIL. */
+        rc = sq_server_poll(self->srv, 0);
+    }
     self->polling = 0;
     if (rc < 0 && rc != SQ_EAGAIN) {
         PyErr_Format(PyExc_OSError, "server loop failed: %s", sq_strerror(rc));

@@ -125,6 +125,7 @@ typedef struct sqpy_server {
     char *problem_type_base;
 
     Py_ssize_t inflight;      /* requests whose responder we still hold (GIL-protected) */
+    Py_ssize_t pool_jobs;     /* thread-pool jobs submitted and not finished (GIL-protected) */
     PyObject *weakreflist;
 } sqpy_server;
 
@@ -150,6 +151,7 @@ typedef struct sqpy_ctx {
     PyObject **args;
     Py_ssize_t nargs;
     PyObject *call_kwnames;
+    PyObject *pyctx;          /* contextvars.Context the job runs in, or NULL */
 } sqpy_ctx;
 
 extern PyType_Spec sqpy_ctx_spec;

@@ -5,18 +5,23 @@
  *   "0\r\n\r\n" terminator (which the client would read as the start of the
  *   next response), and bytes written to it are dropped.
  * - A 1xx status is not a final answer: sq_respond / sq_stream_begin refuse
- *   it (SQ_EINVAL) and the client gets a 500, so it is not left waiting. */
+ *   it (SQ_EINVAL) and the client gets a 500, so it is not left waiting.
+ * - No SIGPIPE from the library, whatever the application's signal setup
+ *   (the big-body writev path too). */
 #include "sq_test.h"
 
 #include "squall/server.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <stdlib.h>
+#include <errno.h>
 #include <sys/socket.h>
 
-enum { K_S204 = 1, K_S304, K_R103, K_S101, K_PLAIN };
-static int kinds[] = {0, K_S204, K_S304, K_R103, K_S101, K_PLAIN};
+enum { K_S204 = 1, K_S304, K_R103, K_S101, K_PLAIN, K_HOLD };
+static int kinds[] = {0, K_S204, K_S304, K_R103, K_S101, K_PLAIN, K_HOLD};
+static sq_responder *held;
 static int rc_begin, rc_write, rc_end, rc_respond;
 
 static void on_request(void *ctx, const sq_request *req, sq_responder *res) {
@@ -34,6 +39,7 @@ static void on_request(void *ctx, const sq_request *req, sq_responder *res) {
         if (rc_begin == 0) sq_stream_end(res);
         else sq_responder_release(res); /* a refused begin leaves the reference with us */
         break;
+    case K_HOLD: held = res; break;
     default: sq_respond(res, 200, NULL, 0, "next", 4); break;
     }
 }
@@ -52,6 +58,7 @@ static sq_server *start(void) {
     SQ_CHECK_EQ_INT(sq_server_add_route(s, "GET", "/r103", &kinds[K_R103], NULL, 0), 0);
     SQ_CHECK_EQ_INT(sq_server_add_route(s, "GET", "/s101", &kinds[K_S101], NULL, 0), 0);
     SQ_CHECK_EQ_INT(sq_server_add_route(s, "GET", "/plain", &kinds[K_PLAIN], NULL, 0), 0);
+    SQ_CHECK_EQ_INT(sq_server_add_route(s, "GET", "/hold", &kinds[K_HOLD], NULL, 0), 0);
     return s;
 }
 
@@ -130,7 +137,62 @@ static void test_interim_status_is_not_a_final_answer(void) {
     sq_server_destroy(s);
 }
 
+static volatile sig_atomic_t sigpipes;
+static void on_sigpipe(int sig) {
+    (void)sig;
+    sigpipes++;
+}
+
+/* The server's end of the client socket `cfd` (same process). */
+static int server_side_fd(sq_server *s, int cfd) {
+    struct sockaddr_in me, a, b;
+    socklen_t l = sizeof me;
+    getsockname(cfd, (struct sockaddr *)&me, &l);
+    for (int fd = 3; fd < 1024; fd++) {
+        socklen_t la = sizeof a, lb = sizeof b;
+        if (fd == cfd || getsockname(fd, (struct sockaddr *)&a, &la) < 0) continue;
+        if (getpeername(fd, (struct sockaddr *)&b, &lb) < 0) continue;
+        if (ntohs(a.sin_port) == sq_server_port(s) && b.sin_port == me.sin_port) return fd;
+    }
+    return -1;
+}
+
+/* A handler answers a big body (the one-writev path) after the client reset
+ * the connection and the socket's pending error was already taken (by a
+ * read, say): the write fails with EPIPE, which must not raise SIGPIPE in
+ * an application that did not ignore it. */
+static void test_big_body_to_reset_peer_raises_no_sigpipe(void) {
+    struct sigaction sa = {0}, old;
+    sa.sa_handler = on_sigpipe;
+    sigaction(SIGPIPE, &sa, &old);
+    sigpipes = 0;
+    sq_server *s = start();
+    if (!s) return;
+    held = NULL;
+    int fd = dial(s);
+    send(fd, "GET /hold HTTP/1.1\r\nHost: a\r\n\r\n", 31, 0);
+    for (int i = 0; i < 100 && !held; i++) sq_server_poll(s, 5);
+    SQ_CHECK(held != NULL);
+    int sfd = server_side_fd(s, fd);
+    SQ_CHECK(sfd >= 0);
+    struct linger lg = {1, 0};
+    setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+    close(fd); /* RST */
+    usleep(20000);
+    int err = 0;
+    socklen_t el = sizeof err;
+    if (sfd >= 0) getsockopt(sfd, SOL_SOCKET, SO_ERROR, &err, &el);
+    SQ_CHECK_EQ_INT(err, ECONNRESET);
+    static char body[64 * 1024];
+    if (held) sq_respond(held, 200, NULL, 0, body, sizeof body); /* outside a turn, as an embedder may */
+    for (int i = 0; i < 10; i++) sq_server_poll(s, 1);
+    SQ_CHECK_EQ_INT(sigpipes, 0);
+    sq_server_destroy(s);
+    sigaction(SIGPIPE, &old, NULL);
+}
+
 int main(void) {
+    SQ_RUN(test_big_body_to_reset_peer_raises_no_sigpipe);
     SQ_RUN(test_stream_204_has_no_body_framing);
     SQ_RUN(test_stream_304_has_no_body_framing);
     SQ_RUN(test_interim_status_is_not_a_final_answer);

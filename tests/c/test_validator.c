@@ -72,6 +72,21 @@ static const vcase cases[] = {
          "invalid "
          "character: expected an optional prefix of `urn:uuid:` followed by [0-9a-fA-F-], found `n` at 0\","
          "\"input\":\"not-a-uuid\"}")},
+    /* "coerce_format": false: the text is kept as sent, the format only checked. */
+    {"uuid asserted, not parsed: short message",
+     "{\"parameters\":[{\"name\":\"id\",\"source\":\"path\",\"coerce_format\":false,"
+     "\"schema\":{\"type\":\"string\",\"format\":\"uuid\"}}]}",
+     "id=not-a-uuid", NULL, NULL, NULL, 422,
+     ONE("{\"type\":\"uuid_parsing\",\"loc\":[\"path\",\"id\"],\"msg\":\"Input should be a valid UUID\","
+         "\"input\":\"not-a-uuid\"}")},
+    {"uuid asserted keeps the text (not normalised)",
+     "{\"parameters\":[{\"name\":\"id\",\"source\":\"query\",\"coerce_format\":false,"
+     "\"schema\":{\"type\":\"string\",\"format\":\"uuid\"}}]}",
+     NULL, "id=550E8400E29B41D4A716446655440000", NULL, NULL, 0, "[\"550E8400E29B41D4A716446655440000\"]"},
+    {"uuid parsed by default: normalised",
+     "{\"parameters\":[{\"name\":\"id\",\"source\":\"query\","
+     "\"schema\":{\"type\":\"string\",\"format\":\"uuid\"}}]}",
+     NULL, "id=550E8400E29B41D4A716446655440000", NULL, NULL, 0, "[\"550e8400-e29b-41d4-a716-446655440000\"]"},
     {"datetime_parsing",
      "{\"parameters\":[{\"name\":\"ts\",\"source\":\"query\",\"schema\":{\"type\":\"string\",\"format\":"
      "\"date-time\"}}]}",
@@ -423,6 +438,7 @@ static void test_bad_specs(void) {
         "{\"body\":{\"media\":\"json\",\"files\":{}}}",
         "{\"body\":{\"max_depth\":0}}",
         "{\"parameters\":[{\"name\":\"a\",\"source\":\"query\",\"error_style\":\"fastapi\"}]}",
+        "{\"parameters\":[{\"name\":\"a\",\"source\":\"query\",\"coerce_format\":\"no\"}]}",
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         char errbuf[256] = "";
