@@ -81,6 +81,12 @@ def _as_response(result: object, status_code: int = 200) -> Response:
     return JSONResponse(result, status_code=status_code)
 
 
+def _check_depth(depth: int | None, what: str) -> None:
+    # The core accepts 1..10000 (include/squall/validator.h, "max_depth").
+    if depth is not None and (isinstance(depth, bool) or not isinstance(depth, int) or not 1 <= depth <= 10000):
+        raise ValueError(f"{what} must be an integer from 1 to 10000, not {depth!r}")
+
+
 class Squall(Router):
     """A Squall application: ``app = Squall()``, then decorate handlers."""
 
@@ -90,12 +96,19 @@ class Squall(Router):
         problem_type_base: str = "https://squall.dev/errors/",
         problem_details: bool = True,
         validate_responses: bool = False,
+        max_body_depth: int | None = None,
     ) -> None:
         """``problem_details=False`` answers an HTTPException with FastAPI's
         ``{"detail": ...}`` (application/json) instead of RFC 9457 problem+json.
         ``validate_responses=True`` checks every route's return value against its
-        return annotation (a route's ``validate_response=`` overrides it)."""
+        return annotation (a route's ``validate_response=`` overrides it).
+        ``max_body_depth`` caps the nesting of JSON bodies (objects and arrays, 1 to
+        10000; a route's ``max_body_depth=`` overrides it): a deeper body is refused
+        with a 400 while it is parsed, before any validation (default: the core
+        parser's own limit)."""
         super().__init__()
+        _check_depth(max_body_depth, "max_body_depth")
+        self.max_body_depth = max_body_depth
         self.problem_type_base = problem_type_base
         self.problem_details = problem_details
         self.validate_responses = validate_responses
@@ -155,6 +168,10 @@ class Squall(Router):
                 )
             except Exception as exc:
                 raise TypeError(f"route {'/'.join(route.methods)} {route.path}: {exc}") from exc
+            depth = self.max_body_depth if opts.max_body_depth is None else opts.max_body_depth
+            _check_depth(depth, f"route {route.path}: max_body_depth")
+            if depth is not None and plan.spec is not None and "body" in plan.spec:
+                plan.spec["body"]["max_depth"] = depth
             validate = self.validate_responses if opts.validate_response is None else opts.validate_response
             if validate:
                 response_type = opts.response_model

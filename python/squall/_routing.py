@@ -24,6 +24,7 @@ class RouteKwargs(TypedDict, total=False):
     body_media: str | None
     response_model: Any
     validate_response: bool | None
+    max_body_depth: int | None
     name: str | None
 
 
@@ -44,6 +45,9 @@ class RouteOptions:
     (default: the return annotation)."""
     validate_response: bool | None = None
     """Check the return value against response_model (default: the app's setting)."""
+    max_body_depth: int | None = None
+    """The deepest JSON body nesting this route accepts (objects and arrays); deeper is
+    a 400 before any validation (default: the app's ``max_body_depth``)."""
     name: str | None = None
 
 

@@ -106,3 +106,10 @@ def json_dumps(obj: Any) -> bytes:
 
 def json_loads(data: bytes | str) -> Any:
     """Parse with the C reader straight into Python objects."""
+
+
+def eager_task(coro: Any, loop: Any) -> Any:
+    """Start a Task for coro the way dispatch does: its first step runs now."""
+
+def eager_call_soon(self: Any, callback: Any, *args: Any, context: Any = None) -> Any:
+    """3.11's EagerStartLoop.call_soon (binds like a method)."""

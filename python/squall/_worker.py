@@ -6,8 +6,8 @@ no cross-thread hand-off per request. ``run_worker`` serves until SIGTERM or
 SIGINT (when ``install_signals`` and in the main thread) or until
 ``WorkerControl.stop()`` is called from any thread, then drains gracefully.
 
-On Python 3.11 the loop is ``EagerStartLoop``: while the binding sets its
-``_squall_eager`` flag, the next ``call_soon`` (the Task constructor's first
+On Python 3.11 the loop is ``EagerStartLoop``: while the binding starts a
+Task, the next ``call_soon`` (the Task constructor's first
 ``__step``) runs at once instead of being scheduled, which is how an async
 endpoint's first step runs inside the request's dispatch as a real Task.
 3.12+ has ``eager_start=True`` built into ``asyncio.Task``.
@@ -27,6 +27,8 @@ from collections.abc import Awaitable, Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from . import _squall  # type: ignore[attr-defined]
+
 __all__ = ["run_worker", "WorkerControl", "EagerStartLoop", "new_event_loop", "default_threads"]
 
 # How long to wait for thread-pool handlers still running after the core
@@ -37,38 +39,13 @@ _THREAD_DRAIN_SECONDS = 30.0
 class EagerStartLoop(asyncio.SelectorEventLoop):
     """A selector loop whose next ``call_soon`` can run its callback at once.
 
-    The flag is set by the C dispatcher right before ``asyncio.Task(...)``
-    and consumed (cleared) before the callback runs, so only the Task's
-    first step is eager; everything the step schedules is queued as usual.
+    ``call_soon`` is ``_squall.eager_call_soon`` (C): while the binding
+    starts an endpoint's Task it runs the callback (the Task's first step)
+    immediately, consuming the binding's flag before the step runs, so only
+    that step is eager; every other call goes to ``BaseEventLoop.call_soon``.
     """
 
-    _squall_eager = False
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        # An instance attribute from the start: the C dispatcher sets it per
-        # request, and a late new key would de-optimise attribute access.
-        self._squall_eager = False
-
-    def call_soon(  # type: ignore[override]
-        self,
-        callback: Callable[..., object],
-        *args: Any,
-        context: contextvars.Context | None = None,
-    ) -> asyncio.Handle | None:
-        if self._squall_eager:
-            self._squall_eager = False
-            if asyncio.current_task(self) is not None:
-                # A Task cannot start inside another one on 3.11 (poll()
-                # called from a coroutine): fall back to scheduling.
-                return super().call_soon(callback, *args, context=context)
-            if context is None:
-                callback(*args)
-            else:
-                context.run(callback, *args)
-            # The Task constructor discards the handle.
-            return None
-        return super().call_soon(callback, *args, context=context)
+    call_soon = _squall.eager_call_soon  # type: ignore[assignment]
 
 
 def new_event_loop() -> asyncio.AbstractEventLoop:

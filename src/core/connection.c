@@ -193,16 +193,23 @@ static int core_reply(sq__conn *c, int status, const char *detail, const char *e
     if (!keep) ex->keep_alive = 0;
     sq_buf body;
     sq_buf_init(&body);
-    char block[512];
+    char stack_block[512];
+    char *block = stack_block;
     size_t bl = 0;
+    size_t el = extra ? strlen(extra) : 0;
+    if (el > sizeof stack_block - sizeof PROBLEM_CT) { /* a long Allow line */
+        block = sq_arena_alloc(&ex->arena, el + sizeof PROBLEM_CT);
+        if (!block) {
+            sq__conn_close(c);
+            return STEP_STOP;
+        }
+    }
     if (status != 204) {
         sq_problem_render(status, sq__reason_phrase(status), detail, SQ__PROBLEM_BASE, &body);
         memcpy(block, PROBLEM_CT, sizeof PROBLEM_CT - 1);
         bl = sizeof PROBLEM_CT - 1;
     }
-    if (extra) {
-        size_t el = strlen(extra);
-        if (el > sizeof block - bl) el = 0;
+    if (el) {
         memcpy(block + bl, extra, el);
         bl += el;
     }
@@ -270,8 +277,14 @@ static int dispatch(sq__conn *c) {
     sq_router_match(s->router, p->method, rq->path, m);
     if (m->status == SQ_ROUTE_NOT_FOUND) return core_reply(c, 404, "no route matches the path", NULL, 1);
     if (m->status == SQ_ROUTE_METHOD_NOT_ALLOWED) {
-        char allow[256];
-        snprintf(allow, sizeof allow, "Allow: %s\r\n", m->allow ? m->allow : "");
+        /* The list has no bound (custom methods): sized, never truncated. */
+        const char *methods = m->allow ? m->allow : "";
+        size_t ml = strlen(methods);
+        char *allow = sq_arena_alloc(&ex->arena, ml + sizeof "Allow: \r\n");
+        if (!allow) return core_reply(c, 500, "out of memory", NULL, 0);
+        memcpy(allow, "Allow: ", 7);
+        memcpy(allow + 7, methods, ml);
+        memcpy(allow + 7 + ml, "\r\n", 3); /* with the NUL */
         int is_options = p->method.len == 7 && memcmp(p->method.base, "OPTIONS", 7) == 0;
         if (is_options) return core_reply(c, 204, NULL, allow, 1);
         return core_reply(c, 405, "the method is not allowed for this path", allow, 1);

@@ -126,8 +126,6 @@ static const char MSG_DATETIME[] = "Input should be a valid datetime";
 static int fail(sq__coerce_error *err, const char *type, const char *msg) {
     err->type = type;
     err->msg = msg;
-    err->input_is_number = 0;
-    err->input_number = 0;
     return 1;
 }
 
@@ -211,16 +209,10 @@ static int coerce_integer(const char *s, size_t n, sq_arena *arena, sq_json_valu
         if (j == n)
             i = n;
     }
-    if (last == first || i != n) {
-        double d;
-        if (parse_double(s, n, &d)) {
-            fail(err, "int_parsing", MSG_INT);
-            err->input_is_number = 1;
-            err->input_number = d;
-            return 1;
-        }
+    /* "42.5" too: the error reports the text sent, as pydantic does (the
+     * fixture query_params/06 wants the number; it is disputed, not followed). */
+    if (last == first || i != n)
         return fail(err, "int_parsing", MSG_INT);
-    }
     while (first + 1 < last && s[first] == '0')
         first++; /* "007" is 7 */
     uint64_t mag = 0;
@@ -630,14 +622,6 @@ int sq__utf8_text(const char *text, size_t len, sq_arena *arena, sq_json_value *
 
 const sq_json_value *sq__coerce_error_input(const sq__coerce_error *err, const char *text, size_t len,
                                             sq_arena *arena) {
-    if (err->input_is_number) {
-        sq_json_value *v = sq_arena_alloc(arena, sizeof *v);
-        if (!v)
-            return NULL;
-        v->type = SQ_JSON_FLOAT;
-        v->u.f = err->input_number;
-        return v;
-    }
     sq_json_value *v = sq_arena_alloc(arena, sizeof *v);
     if (!v || sq__utf8_text(text, len, arena, v) != 0)
         return NULL;

@@ -17,7 +17,13 @@
 
 #define SERVER_OF(ptr, member) ((sq_server *)((char *)(ptr) - offsetof(sq_server, member)))
 
-static int64_t secs_to_ms(double s) { return s <= 0 ? 0 : (int64_t)(s * 1000.0 + 0.5); }
+/* Past ~31 years a deadline is "never"; the clamp keeps the conversion
+ * defined (a double beyond INT64_MAX, or NaN, cast to int64_t is UB). */
+static int64_t secs_to_ms(double s) {
+    if (!(s > 0)) return 0;
+    if (s > 1e9) s = 1e9;
+    return (int64_t)(s * 1000.0 + 0.5);
+}
 
 /* ---- read buffer pool ---- */
 

@@ -45,14 +45,10 @@ typedef struct sq__value_plan {
  * does not recognise is left as text for the schema to judge. */
 void sq__plan_from_schema(const sq_json_value *schema, sq__value_plan *out);
 
-/* A coercion failure, in pydantic's words. `input_number` is set when the
- * input is reported as a number rather than as the text (int_parsing of a
- * text holding a fractional number, as the fixtures expect). */
+/* A coercion failure, in pydantic's words; the error's input is the text sent. */
 typedef struct sq__coerce_error {
     const char *type; /* static */
     const char *msg;  /* static or arena */
-    int input_is_number;
-    double input_number;
 } sq__coerce_error;
 
 /* Coerce `text` (not NUL-terminated) to `plan` into *out. String results

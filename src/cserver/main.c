@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <math.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -238,7 +239,7 @@ static int parse_size(const char *s, size_t *out) {
 static int parse_secs(const char *s, double *out) {
     char *end;
     double v = strtod(s, &end);
-    if (end == s || *end || v < 0) return -1;
+    if (end == s || *end || !isfinite(v) || v < 0) return -1; /* no nan, inf */
     *out = v;
     return 0;
 }

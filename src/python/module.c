@@ -28,6 +28,8 @@ PyDoc_STRVAR(json_loads_doc,
 static PyMethodDef module_methods[] = {
     {"json_dumps", (PyCFunction)sqpy_json_dumps, METH_O, json_dumps_doc},
     {"json_loads", (PyCFunction)sqpy_json_loads, METH_O, json_loads_doc},
+    {"eager_task", (PyCFunction)(void (*)(void))sqpy_eager_task, METH_FASTCALL,
+     "eager_task(coro, loop) -> Task\n\nStart a Task the way dispatch does (eagerly)."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -62,7 +64,6 @@ static int module_exec(PyObject *m) {
     INTERN(str_result, "result");
     INTERN(str_cancel, "cancel");
     INTERN(str_add_done_callback, "add_done_callback");
-    INTERN(str_squall_eager, "_squall_eager");
     INTERN(str_submit, "submit");
     INTERN(str_isoformat, "isoformat");
     INTERN(str_dataclass_fields, "__dataclass_fields__");
@@ -105,10 +106,45 @@ static int module_exec(PyObject *m) {
 #if PY_VERSION_HEX >= 0x030C0000
     st->task_kwnames = Py_BuildValue("(ss)", "loop", "eager_start");
 #else
-    st->task_kwnames = Py_BuildValue("(s)", "loop");
+    /* 3.11 formats a "Task-<n>" name in every Task constructor (3.12 does
+     * it lazily): a constant name saves that sprintf per request. */
+    st->task_kwnames = Py_BuildValue("(ss)", "loop", "name");
+    st->task_name = PyUnicode_InternFromString("squall-endpoint");
+    if (st->task_name == NULL)
+        return -1;
 #endif
     if (st->task_kwnames == NULL)
         return -1;
+    if ((st->base_call_soon = import_attr("asyncio.base_events", "BaseEventLoop")) == NULL)
+        return -1;
+    Py_SETREF(st->base_call_soon, PyObject_GetAttrString(st->base_call_soon, "call_soon"));
+    if (st->base_call_soon == NULL)
+        return -1;
+    /* 3.11's asyncio.current_task is a Python function around this dict
+     * (loop -> running Task): the eager check reads the dict directly. */
+    st->current_task = import_attr("asyncio.tasks", "_current_tasks");
+    if (st->current_task == NULL)
+        return -1;
+    if (!PyDict_Check(st->current_task)) {
+        PyErr_SetString(PyExc_ImportError, "asyncio.tasks._current_tasks is not a dict");
+        return -1;
+    }
+    /* eager_call_soon binds like a method (loop.call_soon(...) passes the
+     * loop first), so EagerStartLoop can use it as its call_soon. */
+    static PyMethodDef eager_def = {
+        "eager_call_soon", (PyCFunction)(void (*)(void))sqpy_eager_call_soon,
+        METH_FASTCALL | METH_KEYWORDS,
+        "call_soon for EagerStartLoop: runs the callback at once when the binding "
+        "starts a Task eagerly, else BaseEventLoop.call_soon."};
+    PyObject *func = PyCFunction_NewEx(&eager_def, m, NULL);
+    if (func == NULL)
+        return -1;
+    PyObject *meth = PyInstanceMethod_New(func);
+    Py_DECREF(func);
+    if (meth == NULL || PyModule_AddObject(m, "eager_call_soon", meth) < 0) {
+        Py_XDECREF(meth);
+        return -1;
+    }
 
     st->server_type = (PyTypeObject *)PyType_FromModuleAndSpec(m, &sqpy_server_spec, NULL);
     if (st->server_type == NULL)
@@ -131,9 +167,10 @@ static int module_exec(PyObject *m) {
 
 #define STATE_FIELDS(X)                                                                           \
     X(server_type) X(ctx_type) X(asyncio_task) X(logger) X(uuid_type) X(enum_type)                 \
-    X(decimal_type) X(dataclass_fields) X(task_kwnames) X(str_status_code) X(str_body)             \
+    X(decimal_type) X(dataclass_fields) X(task_kwnames) X(task_name) X(base_call_soon)            \
+    X(current_task) X(str_status_code) X(str_body)                                                 \
     X(str_raw_headers) X(str_done) X(str_result) X(str_cancel) X(str_add_done_callback)            \
-    X(str_squall_eager) X(str_submit) X(str_isoformat) X(str_dataclass_fields)                     \
+    X(str_submit) X(str_isoformat) X(str_dataclass_fields)                     \
     X(str_struct_fields) X(str_struct_encode_fields) X(str_model_dump) X(str_dict) X(str_value)    \
     X(str_by_alias) X(str_is_finite) X(str_error) X(str_exc_info) X(str_type) X(str_loc)          \
     X(str_msg) X(str_input) X(str_ctx)

@@ -206,7 +206,9 @@ void sqpy_answer_value(sqpy_ctx *ctx, PyObject *value, int status) {
     if (ctx->res == NULL)
         return;
     sqpy_server *server = ctx->server;
-    if (server->response_type != NULL) {
+    /* The common return values cannot be Response objects: skip the
+     * isinstance (a metaclass __instancecheck__ lookup, measured). */
+    if (server->response_type != NULL && !PyDict_CheckExact(value) && !PyList_CheckExact(value)) {
         int is_resp = PyObject_IsInstance(value, server->response_type);
         if (is_resp < 0) {
             sqpy_answer_exception(ctx);

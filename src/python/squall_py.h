@@ -67,11 +67,15 @@ typedef struct sqpy_state {
     PyObject *decimal_type;    /* decimal.Decimal */
     PyObject *dataclass_fields; /* dataclasses.fields */
     PyObject *task_kwnames;    /* ("loop",) or ("loop", "eager_start") */
+    PyObject *task_name;       /* 3.11: constant name given to endpoint Tasks */
+    PyObject *base_call_soon;  /* asyncio.BaseEventLoop.call_soon (plain function) */
+    PyObject *current_task;    /* asyncio.tasks._current_tasks: loop -> Task (dict) */
+    int eager_pending;         /* 3.11: the next eager_call_soon runs its callback now */
 
     /* Interned strings. */
     PyObject *str_status_code, *str_body, *str_raw_headers;
     PyObject *str_done, *str_result, *str_cancel, *str_add_done_callback;
-    PyObject *str_squall_eager, *str_submit, *str_isoformat;
+    PyObject *str_submit, *str_isoformat;
     PyObject *str_dataclass_fields, *str_struct_fields, *str_struct_encode_fields;
     PyObject *str_model_dump, *str_dict, *str_value, *str_by_alias;
     PyObject *str_is_finite, *str_error, *str_exc_info;
@@ -177,6 +181,14 @@ void sqpy_free_args(PyObject **args, Py_ssize_t n);
 /* Runs an async endpoint's coroutine as an eagerly started Task. Steals
  * nothing; answers through ctx (now, or from the Task's done callback). */
 void sqpy_drive_coroutine(sqpy_ctx *ctx, PyObject *coro);
+
+/* _squall.eager_call_soon (3.11's EagerStartLoop.call_soon): a METH_FASTCALL
+ * | METH_KEYWORDS module function whose args[0] is the loop. */
+/* _squall.eager_task(coro, loop): the Task an async endpoint gets, started
+ * the way dispatch starts it (tests use it to check the eager start). */
+PyObject *sqpy_eager_task(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
+PyObject *sqpy_eager_call_soon(PyObject *module, PyObject *const *args, Py_ssize_t nargs,
+                               PyObject *kwnames);
 
 
 /* ------------------------------------------------------------------ */

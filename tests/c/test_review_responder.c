@@ -6,6 +6,8 @@
  *   next response), and bytes written to it are dropped.
  * - A 1xx status is not a final answer: sq_respond / sq_stream_begin refuse
  *   it (SQ_EINVAL) and the client gets a 500, so it is not left waiting.
+ * - A 405's Allow line is whole however many methods a path has (it was
+ *   cut at 255 bytes without its CRLF, merging it with Content-Length).
  * - No SIGPIPE from the library, whatever the application's signal setup
  *   (the big-body writev path too). */
 #include "sq_test.h"
@@ -191,7 +193,42 @@ static void test_big_body_to_reset_peer_raises_no_sigpipe(void) {
     sigaction(SIGPIPE, &old, NULL);
 }
 
+static void test_long_allow_line_is_not_truncated(void) {
+    sq_config cfg;
+    sq_config_init(&cfg);
+    cfg.port = 0;
+    sq_handler h = {.on_request = on_request};
+    int err = 0;
+    sq_server *s = sq_server_create(&cfg, &h, &err);
+    SQ_CHECK(s != NULL);
+    if (!s) return;
+    char methods[1024] = "GET";
+    for (int i = 0; i < 40; i++) {
+        char m[32];
+        snprintf(m, sizeof m, ",METHOD%03d", i);
+        strcat(methods, m);
+    }
+    SQ_CHECK_EQ_INT(sq_server_add_route(s, methods, "/many", &kinds[K_PLAIN], NULL, 0), 0);
+    int fd = dial(s);
+    const char req[] = "DELETE /many HTTP/1.1\r\nHost: a\r\n\r\nGET /many HTTP/1.1\r\nHost: a\r\n\r\n";
+    send(fd, req, sizeof req - 1, 0);
+    char buf[8192];
+    collect(s, fd, buf, sizeof buf, "next");
+    SQ_CHECK(strncmp(buf, "HTTP/1.1 405 ", 13) == 0);
+    SQ_CHECK(strstr(buf, ", METHOD039\r\n") != NULL);
+    char *cl = strstr(buf, "\r\nContent-Length: ");
+    char *end = strstr(buf, "\r\n\r\n");
+    SQ_CHECK(cl && end && cl < end);
+    if (cl && end) {
+        long n = strtol(cl + 18, NULL, 10);
+        SQ_CHECK(strncmp(end + 4 + n, "HTTP/1.1 200 OK\r\n", 17) == 0);
+    }
+    close(fd);
+    sq_server_destroy(s);
+}
+
 int main(void) {
+    SQ_RUN(test_long_allow_line_is_not_truncated);
     SQ_RUN(test_big_body_to_reset_peer_raises_no_sigpipe);
     SQ_RUN(test_stream_204_has_no_body_framing);
     SQ_RUN(test_stream_304_has_no_body_framing);

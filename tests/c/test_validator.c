@@ -42,7 +42,7 @@ static const vcase cases[] = {
          "unable to parse string as an integer\",\"input\":\"baz\"}")},
     {"int_parsing of a float", Q_INT, NULL, "query=42.5", NULL, NULL, 422,
      ONE("{\"type\":\"int_parsing\",\"loc\":[\"query\",\"query\"],\"msg\":\"Input should be a valid integer, "
-         "unable to parse string as an integer\",\"input\":42.5}")},
+         "unable to parse string as an integer\",\"input\":\"42.5\"}")},
     {"scalar takes the last repeat", Q_INT, NULL, "query=1&query=2", NULL, NULL, 0, "[2]"},
     {"optional absent, default, typed",
      "{\"parameters\":[{\"name\":\"a\",\"source\":\"query\",\"schema\":{\"type\":\"integer\"}},"

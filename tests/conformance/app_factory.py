@@ -27,7 +27,6 @@ UNEXPRESSIBLE = {
     "cors": "CORS settings",
     "route_overrides": "per-route overrides",
     "health_check": "a built-in health check",
-    "max_nesting_depth": "a JSON nesting-depth setting",
     "injection_strategy": "dependency injection",
 }
 UNEXPRESSIBLE_TOP = {"background": "background tasks", "streaming": "streaming responses"}
@@ -185,6 +184,8 @@ def build_app(fx: Fixture, recorder: Recorder) -> Any:
     media = body_media(fx)
     if media is not None and ("body_schema" in options or media == "multipart"):
         options["body_media"] = media
+    if fx.handler.get("max_nesting_depth") is not None:
+        options["max_body_depth"] = fx.handler["max_nesting_depth"]
     status = fx.expected["status_code"]
     if 200 <= status < 300:
         options["status_code"] = status

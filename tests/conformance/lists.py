@@ -23,6 +23,23 @@ DISPUTED: dict[str, str] = {
         "expects ctx.actual_length 42, but the path segment it sends"
         " ('this_username_is_way_too_long_to_be_valid') has 41 characters"
     ),
+    "path_params/07_int_validation_gt_fail": (
+        "expects error input 2 (a number) for the path segment it sends as the text '2'; the input is the value"
+        " sent, as validation_errors/05 reports '0' (a string) for the same greater_than error on a query"
+    ),
+    "cookies/04_required_cookie_missing": (
+        "expects error input \"\" for the cookie session_id, which the request does not send at all; the same"
+        " missing required cookie in cookies/06 (and every missing query/header fixture) reports null"
+    ),
+    "cookies/08_cookie_validation_min_length_fail": (
+        "expects error input \"\" for the cookie tracking_id although the request sends 'ab' (and drops the ctx"
+        " {min_length: 3} that every other string_too_short fixture carries)"
+    ),
+    "multipart/16_required_file_missing": (
+        "expects error input [] (a list) for a missing field of a multipart body that has no parts, i.e. the"
+        " empty form object {}; every other missing-body-field fixture (json_bodies/02, url_encoded/02,"
+        " http_methods/05) reports the body object"
+    ),
     "multipart/14_file_size_validation_fail": (
         "expects 413 'File too large. Maximum size is 1MB' for a 1-byte file ('x') and declares no size limit"
     ),

@@ -213,3 +213,47 @@ def test_large_upload_is_spooled_to_disk(make_client: Any) -> None:
     assert r.status_code == 200, r.text
     assert r.json() == {"size": 2 << 20, "read": 2 << 20, "ok": True}
     assert seen["on_disk"] is True
+
+
+def _nested(depth: int) -> Any:
+    value: Any = "leaf"
+    for _ in range(depth):
+        value = {"n": value}
+    return value
+
+
+def test_max_body_depth_app_wide_and_per_route(make_client: Any) -> None:
+    # edge_cases/23_deeply_nested_json_limit: a nesting limit refuses the body with a 400.
+    app = Squall(max_body_depth=4)
+
+    @app.post("/app-limit")
+    def app_limit(body: dict[str, Any]) -> dict[str, bool]:
+        return {"ok": True}
+
+    @app.post("/route-limit", max_body_depth=8)
+    def route_limit(body: dict[str, Any]) -> dict[str, bool]:
+        return {"ok": True}
+
+    client = make_client(app)
+    assert client.post("/app-limit", json=_nested(4)).status_code == 200
+    r = client.post("/app-limit", json=_nested(5))
+    assert r.status_code == 400, r.text
+    assert r.json() == {"error": "Request body exceeds maximum nesting depth of 4"}
+    assert client.post("/route-limit", json=_nested(8)).status_code == 200
+    r = client.post("/route-limit", json=_nested(9))
+    assert r.status_code == 400
+    assert r.json() == {"error": "Request body exceeds maximum nesting depth of 8"}
+
+
+@pytest.mark.parametrize("bad", [0, 10001, "32", True])
+def test_max_body_depth_rejects_bad_values(bad: Any) -> None:
+    with pytest.raises(ValueError, match="max_body_depth"):
+        Squall(max_body_depth=bad)
+    app = Squall()
+
+    @app.post("/x", max_body_depth=bad)
+    def x(body: dict[str, Any]) -> None:
+        return None
+
+    with pytest.raises(ValueError, match="max_body_depth"):
+        app.compile()

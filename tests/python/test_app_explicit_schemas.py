@@ -136,3 +136,26 @@ def test_optional_file(make_client: Any) -> None:
     client = make_client(_files_app())
     assert client.post("/optional", files={"doc": ("d.txt", b"x", "text/plain")}).json() == {"doc": "d.txt"}
     assert client.post("/optional", files={"other": ("d.txt", b"x", "text/plain")}).json() == {"doc": None}
+
+
+def test_str_annotation_with_format_is_checked_not_parsed(make_client: Any) -> None:
+    # query_params/40 ("annotation": "str") against validation_errors/11 (no annotation: a UUID).
+    app = Squall()
+
+    @app.get("/as-text", parameters_schema={"query": {"id": {"type": "string", "format": "uuid", "annotation": "str"}}})
+    def as_text(id: str) -> dict[str, str]:
+        return {"id": id}
+
+    @app.get("/as-uuid", parameters_schema={"query": {"id": {"type": "string", "format": "uuid"}}})
+    def as_uuid(id: str) -> dict[str, str]:
+        return {"id": id}
+
+    client = make_client(app)
+    simple = "E8B5A51D11C83310A6AB367563F20686"
+    assert client.get(f"/as-text?id={simple}").json() == {"id": simple}  # the text as sent
+    assert client.get(f"/as-uuid?id={simple}").json() == {"id": "e8b5a51d-11c8-3310-a6ab-367563f20686"}
+    short = client.get("/as-text?id=not-a-uuid").json()["errors"][0]
+    assert (short["type"], short["msg"]) == ("uuid_parsing", "Input should be a valid UUID")
+    long = client.get("/as-uuid?id=not-a-uuid").json()["errors"][0]
+    assert long["type"] == "uuid_parsing"
+    assert long["msg"].startswith("Input should be a valid UUID, invalid character")

@@ -3,6 +3,7 @@ handler does not declare the parameter (422 from the validator, not 404)."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated, Any
 
 from squall import Body, Request, Squall
@@ -40,6 +41,25 @@ def test_uuid_segment(make_client: Any) -> None:
     assert r.status_code == 422, r.text
     (err,) = r.json()["errors"]
     assert (err["type"], err["loc"]) == ("uuid_parsing", ["path", "id"])
+    # The segment's own check: no parser's reason in the message.
+    assert err["msg"] == "Input should be a valid UUID"
+
+
+def test_uuid_segment_with_annotation(make_client: Any) -> None:
+    app = Squall()
+
+    @app.get("/things/{id:uuid}")
+    def thing(id: uuid.UUID) -> dict[str, Any]:
+        return {"type": type(id).__name__, "id": str(id)}
+
+    client = make_client(app)
+    uid = "123e4567-e89b-12d3-a456-426614174000"
+    # The segment's shape is the router's (8-4-4-4-12 hex digits, any case); the handler gets a UUID.
+    assert client.get(f"/things/{uid.upper()}").json() == {"type": "UUID", "id": uid}
+    assert client.get(f"/things/{{{uid}}}").status_code == 422
+    r = client.get("/things/not-a-uuid")
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["msg"] == "Input should be a valid UUID"
 
 
 def test_int_and_float_segments(make_client: Any) -> None:

@@ -235,6 +235,7 @@ def test_async_http_client_calling_another_local_server():
 
 @pytest.mark.skipif(sys.version_info >= (3, 12), reason="3.11 eager-start loop only")
 def test_eager_loop_makes_only_the_task_step_eager():
+    from squall import _squall
     from squall._worker import EagerStartLoop
 
     loop = EagerStartLoop()
@@ -250,9 +251,7 @@ def test_eager_loop_makes_only_the_task_step_eager():
         tasks = []
 
         def create():  # a plain callback, like the server's reader
-            loop._squall_eager = True
-            tasks.append(asyncio.Task(coro(), loop=loop))
-            loop._squall_eager = False
+            tasks.append(_squall.eager_task(coro(), loop))
             order.append("after-create")
 
         async def main():
@@ -263,9 +262,7 @@ def test_eager_loop_makes_only_the_task_step_eager():
 
         async def nested():
             # Inside a running Task the flag falls back to normal scheduling.
-            loop._squall_eager = True
-            task = asyncio.Task(coro(), loop=loop)
-            loop._squall_eager = False
+            task = _squall.eager_task(coro(), loop)
             order.append("nested-created")
             await task
 
