@@ -118,9 +118,10 @@ int sq_responder_is_gone(const sq_responder *res);
 /* Send a whole response and give back the responder reference. Any thread.
  * The core adds Date, Server (if configured), Content-Length and
  * Connection as needed; `headers` must not contain Content-Length or
- * Transfer-Encoding. Returns 0, SQ_EGONE (client gone: nothing written) or
- * SQ_EINVAL (bad header: a 500 is sent instead). In every case the responder
- * is consumed. */
+ * Transfer-Encoding. Returns 0, SQ_EGONE (client gone: nothing written),
+ * SQ_EINVAL (bad header: a 500 is sent instead) or SQ_ENOMEM (the response
+ * could not be copied: the connection is closed). In every case the
+ * responder is consumed. */
 int sq_respond(sq_responder *res, int status, const sq_header_out *headers, size_t num_headers,
                const void *body, size_t body_len);
 

@@ -19,7 +19,8 @@
  *   scientific ("1", "-1.5", ".5", "1e3"); uuid: 8-4-4-4-12 hex digits.
  * - If no route matches with every typed value parsing, the walk is repeated
  *   with typed parameters accepting any non-empty segment; a route for the
- *   method found then is SQ_ROUTE_PARAM_INVALID (the caller answers 422).
+ *   method found then is SQ_ROUTE_PARAM_INVALID (the server hands the request
+ *   to the route's validator, which answers 422; without a validator: 404).
  * - A path that matches routes structurally, none of them for the method,
  *   is SQ_ROUTE_METHOD_NOT_ALLOWED; nothing at all is SQ_ROUTE_NOT_FOUND.
  * Match time depends on the path's length, not on the number of routes
@@ -56,7 +57,7 @@ typedef enum sq_route_status {
     SQ_ROUTE_FOUND = 0,
     SQ_ROUTE_NOT_FOUND,          /* 404 */
     SQ_ROUTE_METHOD_NOT_ALLOWED, /* 405: allow lists the methods */
-    SQ_ROUTE_PARAM_INVALID       /* a typed segment did not parse: 422 from the caller */
+    SQ_ROUTE_PARAM_INVALID       /* a typed segment did not parse: the validator's 422, or 404 */
 } sq_route_status;
 
 /* Filled by sq_router_match. FOUND and PARAM_INVALID set route_data,

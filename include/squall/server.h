@@ -11,8 +11,10 @@
  *   sq_server_request_shutdown). Used by squall-cserver.
  * - sq_server_fd() + sq_server_poll(): for embedding in another loop (the
  *   Python binding registers the fd as a reader in asyncio and calls
- *   sq_server_poll(s, 0) when it is readable, and at
- *   sq_server_next_timeout_ms()).
+ *   sq_server_poll(s, 0) when it is readable). The core's timers live in
+ *   a timerfd inside that epoll set, so readability alone is enough;
+ *   sq_server_next_timeout_ms() is there for hosts that prefer their own
+ *   timers.
  */
 #ifndef SQUALL_SERVER_H
 #define SQUALL_SERVER_H
