@@ -119,14 +119,17 @@ int sq_responder_is_gone(const sq_responder *res);
  * The core adds Date, Server (if configured), Content-Length and
  * Connection as needed; `headers` must not contain Content-Length or
  * Transfer-Encoding. Returns 0, SQ_EGONE (client gone: nothing written),
- * SQ_EINVAL (bad header: a 500 is sent instead) or SQ_ENOMEM (the response
+ * SQ_EINVAL (bad header, or a status outside 200..999 -- a 1xx is not a
+ * final answer: a 500 is sent instead) or SQ_ENOMEM (the response
  * could not be copied: the connection is closed). In every case the
  * responder is consumed. */
 int sq_respond(sq_responder *res, int status, const sq_header_out *headers, size_t num_headers,
                const void *body, size_t body_len);
 
 /* Streaming: start a chunked (HTTP/1.1) or close-delimited (HTTP/1.0)
- * response. Any thread. */
+ * response. Any thread. A 204 or 304 stream has no body and no framing:
+ * its writes are dropped. On SQ_EINVAL (as for sq_respond) a 500 is sent
+ * and the handler still holds its reference (release it). */
 int sq_stream_begin(sq_responder *res, int status, const sq_header_out *headers,
                     size_t num_headers);
 /* Queue body bytes. Returns 0, SQ_EGONE, or SQ_EAGAIN when the connection's

@@ -525,7 +525,10 @@ void sq__conn_drive(sq__conn *c) {
         ssize_t n = recv(c->io.fd, c->rbuf + c->rlen, space, 0);
         if (n > 0) {
             c->rlen += (size_t)n;
-            if ((size_t)n < space) c->readable = 0;
+            /* A short read drained the socket, unless the peer's FIN came
+             * in the same edge: then the EOF is still to be read and no new
+             * edge will announce it. */
+            if ((size_t)n < space && !c->peer_closed) c->readable = 0;
             if (c->state == SQ__CS_BODY) set_timer(c, SQ__T_BODY, 1);
             continue;
         }

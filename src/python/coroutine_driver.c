@@ -47,7 +47,7 @@ PyObject *sqpy_eager_call_soon(PyObject *module, PyObject *const *args, Py_ssize
     sqpy_state *st = (sqpy_state *)PyModule_GetState(module);
     Py_ssize_t nkw = kwnames != NULL ? PyTuple_GET_SIZE(kwnames) : 0;
     /* Eager only for the Task constructor's call: (loop, step, context=ctx). */
-    if (st->eager_pending && nargs == 2 && nkw <= 1) {
+    if (st->eager_pending && st->current_task != NULL && nargs == 2 && nkw <= 1) {
         st->eager_pending = 0;
         PyObject *context = nkw == 1 ? args[2] : Py_None;
         if (nkw == 1 && PyUnicode_CompareWithASCIIString(PyTuple_GET_ITEM(kwnames, 0), "context") != 0)

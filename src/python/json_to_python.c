@@ -22,9 +22,65 @@ static PyObject *bigint_from_digits(const char *digits, size_t len) {
     return out;
 }
 
+/* Object keys repeat within a document (the same fields in every item of a
+ * list): a small per-document table maps key bytes to the str already made
+ * for them, so a repeated key costs a hash of its bytes and a memcmp instead
+ * of a UTF-8 decode, a siphash and a lookup in the interned-strings dict
+ * (measured: docs/benchmarks/profile.md). Long keys are not cached. */
+#define KEY_CACHE_SLOTS 64 /* power of two */
+#define KEY_CACHE_PROBES 4
+#define KEY_CACHE_MAX_LEN 32
+
+typedef struct key_slot {
+    const char *ptr;
+    size_t len;
+    PyObject *str; /* strong, or NULL when the slot is free */
+} key_slot;
+
+typedef struct key_cache {
+    key_slot slots[KEY_CACHE_SLOTS];
+} key_cache;
+
+static size_t key_hash(const char *p, size_t n) {
+    size_t h = 2166136261u; /* FNV-1a */
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)p[i]) * 16777619u;
+    return h;
+}
+
+/* New reference to the interned str for a key, or NULL. */
+static PyObject *make_key(key_cache *kc, const char *p, size_t n) {
+    key_slot *free_slot = NULL;
+    size_t h = 0;
+    if (n <= KEY_CACHE_MAX_LEN) {
+        h = key_hash(p, n);
+        for (size_t i = 0; i < KEY_CACHE_PROBES; i++) {
+            key_slot *s = &kc->slots[(h + i) & (KEY_CACHE_SLOTS - 1)];
+            if (s->str == NULL) {
+                free_slot = s;
+                break;
+            }
+            if (s->len == n && memcmp(s->ptr, p, n) == 0)
+                return Py_NewRef(s->str);
+        }
+    }
+    PyObject *key = PyUnicode_DecodeUTF8(p, (Py_ssize_t)n, "strict");
+    if (key == NULL)
+        return NULL;
+    /* Interned: shares one object with the handler's own constants, so its
+     * dict lookups are mostly pointer compares. */
+    PyUnicode_InternInPlace(&key);
+    if (free_slot != NULL) {
+        free_slot->ptr = p;
+        free_slot->len = n;
+        free_slot->str = Py_NewRef(key);
+    }
+    return key;
+}
+
 /* The core bounds the tree's depth (sq_json_parse_options.max_depth), so
  * the recursion here is bounded too. */
-PyObject *sqpy_json_to_python(const sq_json_value *v) {
+static PyObject *to_python(const sq_json_value *v, key_cache *kc) {
     switch (v->type) {
     case SQ_JSON_NULL:
         Py_RETURN_NONE;
@@ -45,7 +101,7 @@ PyObject *sqpy_json_to_python(const sq_json_value *v) {
         if (list == NULL)
             return NULL;
         for (size_t i = 0; i < v->u.arr.len; i++) {
-            PyObject *item = sqpy_json_to_python(&v->u.arr.items[i]);
+            PyObject *item = to_python(&v->u.arr.items[i], kc);
             if (item == NULL) {
                 Py_DECREF(list);
                 return NULL;
@@ -60,13 +116,10 @@ PyObject *sqpy_json_to_python(const sq_json_value *v) {
             return NULL;
         for (size_t i = 0; i < v->u.obj.len; i++) {
             const sq_json_member *m = &v->u.obj.members[i];
-            PyObject *key = PyUnicode_DecodeUTF8(m->key, (Py_ssize_t)m->key_len, "strict");
+            PyObject *key = make_key(kc, m->key, m->key_len);
             if (key == NULL)
                 goto obj_error;
-            /* Keys repeat across objects of one document: interning them
-             * shares one string object and speeds later dict lookups. */
-            PyUnicode_InternInPlace(&key);
-            PyObject *value = sqpy_json_to_python(&m->value);
+            PyObject *value = to_python(&m->value, kc);
             if (value == NULL) {
                 Py_DECREF(key);
                 goto obj_error;
@@ -86,6 +139,17 @@ PyObject *sqpy_json_to_python(const sq_json_value *v) {
     }
     PyErr_SetString(PyExc_SystemError, "squall: unknown JSON value type");
     return NULL;
+}
+
+PyObject *sqpy_json_to_python(const sq_json_value *v) {
+    if (v->type != SQ_JSON_OBJECT && v->type != SQ_JSON_ARRAY)
+        return to_python(v, NULL); /* scalars never reach the key cache */
+    key_cache kc;
+    memset(&kc, 0, sizeof kc);
+    PyObject *out = to_python(v, &kc);
+    for (size_t i = 0; i < KEY_CACHE_SLOTS; i++)
+        Py_XDECREF(kc.slots[i].str);
+    return out;
 }
 
 /* ------------------------------------------------------------------ */

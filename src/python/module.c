@@ -120,8 +120,10 @@ static int module_exec(PyObject *m) {
     Py_SETREF(st->base_call_soon, PyObject_GetAttrString(st->base_call_soon, "call_soon"));
     if (st->base_call_soon == NULL)
         return -1;
+#if PY_VERSION_HEX < 0x030C0000
     /* 3.11's asyncio.current_task is a Python function around this dict
-     * (loop -> running Task): the eager check reads the dict directly. */
+     * (loop -> running Task): the eager check reads the dict directly.
+     * (3.12+ starts Tasks eagerly itself and never sets eager_pending.) */
     st->current_task = import_attr("asyncio.tasks", "_current_tasks");
     if (st->current_task == NULL)
         return -1;
@@ -129,6 +131,7 @@ static int module_exec(PyObject *m) {
         PyErr_SetString(PyExc_ImportError, "asyncio.tasks._current_tasks is not a dict");
         return -1;
     }
+#endif
     /* eager_call_soon binds like a method (loop.call_soon(...) passes the
      * loop first), so EagerStartLoop can use it as its call_soon. */
     static PyMethodDef eager_def = {
