@@ -53,7 +53,17 @@ typedef struct sq_config {
     size_t output_high_water;    /* 256 KiB: stream back-pressure threshold */
     const char *server_name;     /* NULL: no Server header */
     int access_log;              /* 0; 1 = one line per request to stderr, control chars escaped */
+    /* "https://squall.dev/errors/": prefix of the `type` URI of every
+     * problem+json reply the core renders itself (400/404/405/413/414/415/
+     * 431/500 and validation 422s); the problem's slug is appended
+     * ("...errors/not-found"). NULL means the default. Copied by
+     * sq_server_create; longer than SQ_PROBLEM_TYPE_BASE_MAX bytes or
+     * containing control characters is SQ_EINVAL. */
+    const char *problem_type_base;
 } sq_config;
+
+#define SQ_PROBLEM_TYPE_BASE_DEFAULT "https://squall.dev/errors/"
+#define SQ_PROBLEM_TYPE_BASE_MAX 256
 
 void sq_config_init(sq_config *cfg);
 

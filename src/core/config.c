@@ -26,4 +26,5 @@ void sq_config_init(sq_config *cfg) {
     cfg->output_high_water = 256 * 1024;
     cfg->server_name = NULL;
     cfg->access_log = 0;
+    cfg->problem_type_base = SQ_PROBLEM_TYPE_BASE_DEFAULT;
 }

@@ -205,7 +205,7 @@ static int core_reply(sq__conn *c, int status, const char *detail, const char *e
         }
     }
     if (status != 204) {
-        sq_problem_render(status, sq__reason_phrase(status), detail, SQ__PROBLEM_BASE, &body);
+        sq_problem_render(status, sq__reason_phrase(status), detail, c->server->cfg.problem_type_base, &body);
         memcpy(block, PROBLEM_CT, sizeof PROBLEM_CT - 1);
         bl = sizeof PROBLEM_CT - 1;
     }
@@ -305,7 +305,7 @@ static int dispatch(sq__conn *c) {
             sq_buf body;
             sq_buf_init(&body);
             int st = ex->validation.status ? ex->validation.status : 422;
-            if (sq_problem_render_validation(&ex->validation, SQ__PROBLEM_BASE, &body) < 0) {
+            if (sq_problem_render_validation(&ex->validation, c->server->cfg.problem_type_base, &body) < 0) {
                 sq_buf_free(&body);
                 return core_reply(c, 500, "out of memory", NULL, 0);
             }

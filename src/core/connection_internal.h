@@ -27,7 +27,6 @@
 #include <stdatomic.h>
 #include <time.h>
 
-#define SQ__PROBLEM_BASE "https://squall.dev/errors/"
 #define SQ__RBUF_SIZE (16 * 1024)
 #define SQ__RBUF_FREE_MAX 256
 #define SQ__LINGER_MS 2000
@@ -138,7 +137,7 @@ struct sq__completion {
 
 struct sq_server {
     sq_config cfg;
-    char *host_copy, *server_name_copy;
+    char *host_copy, *server_name_copy, *problem_type_base_copy;
     sq_handler handler;
     sq__loop loop;
     sq_router *router;

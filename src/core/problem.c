@@ -1,15 +1,15 @@
 /* Squall core: generic RFC 9457 problem details ({"type","title","status",
  * "detail"}) for the errors the core answers itself. */
+#include "squall/server.h"
 #include "squall/validator.h"
 
 #include <stdio.h>
 #include <string.h>
 
-/* JSON string with the escapes RFC 8259 requires; bytes >= 0x80 are passed
+/* JSON string contents with the escapes RFC 8259 requires; bytes >= 0x80 are passed
  * through (titles and details are ASCII or UTF-8 written by us). */
-static int append_json_string(sq_buf *out, const char *s, size_t len) {
+static int append_json_chars(sq_buf *out, const char *s, size_t len) {
     static const char HEX[] = "0123456789abcdef";
-    if (sq_buf_append(out, "\"", 1) < 0) return SQ_ENOMEM;
     size_t start = 0;
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)s[i];
@@ -34,7 +34,14 @@ static int append_json_string(sq_buf *out, const char *s, size_t len) {
         start = i + 1;
     }
     if (len > start && sq_buf_append(out, s + start, len - start) < 0) return SQ_ENOMEM;
-    return sq_buf_append(out, "\"", 1) < 0 ? SQ_ENOMEM : 0;
+    return 0;
+}
+
+static int append_json_string(sq_buf *out, const char *s, size_t len) {
+    if (sq_buf_append(out, "\"", 1) < 0 || append_json_chars(out, s, len) < 0 ||
+        sq_buf_append(out, "\"", 1) < 0)
+        return SQ_ENOMEM;
+    return 0;
 }
 
 /* "Payload Too Large" -> "payload-too-large": the type URI's last segment. */
@@ -58,17 +65,16 @@ static void slug_of(const char *title, char *slug, size_t cap) {
 int sq_problem_render(int status, const char *title, const char *detail, const char *type_base,
                       sq_buf *out) {
     if (!title) title = "Error";
-    if (!type_base) type_base = "https://squall.dev/errors/";
+    if (!type_base) type_base = SQ_PROBLEM_TYPE_BASE_DEFAULT;
     char slug[64];
     slug_of(title, slug, sizeof slug);
-    char type[256];
-    int tn = snprintf(type, sizeof type, "%s%s", type_base, slug);
-    if (tn < 0) return SQ_EINVAL;
-    if ((size_t)tn >= sizeof type) tn = (int)sizeof type - 1;
     char num[32];
     int nn = snprintf(num, sizeof num, ",\"status\":%d", status);
-    if (sq_buf_append(out, "{\"type\":", 8) < 0) return SQ_ENOMEM;
-    if (append_json_string(out, type, (size_t)tn) < 0) return SQ_ENOMEM;
+    /* The type is base + slug, escaped as one string: no length cap here. */
+    if (sq_buf_append(out, "{\"type\":\"", 9) < 0) return SQ_ENOMEM;
+    if (append_json_chars(out, type_base, strlen(type_base)) < 0) return SQ_ENOMEM;
+    if (append_json_chars(out, slug, strlen(slug)) < 0) return SQ_ENOMEM;
+    if (sq_buf_append(out, "\"", 1) < 0) return SQ_ENOMEM;
     if (sq_buf_append(out, ",\"title\":", 9) < 0) return SQ_ENOMEM;
     if (append_json_string(out, title, strlen(title)) < 0) return SQ_ENOMEM;
     if (sq_buf_append(out, num, (size_t)nn) < 0) return SQ_ENOMEM;

@@ -115,7 +115,7 @@ static int respond_500(sq_responder *ex) {
     sq_buf body;
     sq_buf_init(&body);
     sq_problem_render(500, "Internal Server Error", "the handler produced an invalid response",
-                      SQ__PROBLEM_BASE, &body);
+                      ex->server->cfg.problem_type_base, &body);
     static const char ct[] = "Content-Type: application/problem+json\r\n";
     int r = sq__respond_local(ex, 500, NULL, 0, ct, sizeof ct - 1, body.data, body.len);
     sq_buf_free(&body);

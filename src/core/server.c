@@ -136,6 +136,17 @@ static void on_signal(sq__io *io, uint32_t events) {
 
 /* ---- lifecycle ---- */
 
+/* The type base goes verbatim into every core-made problem (and the 422
+ * renderer keeps a bounded copy), so it must be short and printable. */
+static int problem_type_base_ok(const char *base) {
+    if (!base) return 1;
+    size_t n = strlen(base);
+    if (n > SQ_PROBLEM_TYPE_BASE_MAX) return 0;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)base[i] < 0x20 || base[i] == 0x7f) return 0;
+    return 1;
+}
+
 sq_server *sq_server_create(const sq_config *cfg, const sq_handler *handler, int *err) {
     int e = SQ_ENOMEM;
     sq_server *s = calloc(1, sizeof *s);
@@ -153,6 +164,13 @@ sq_server *sq_server_create(const sq_config *cfg, const sq_handler *handler, int
         if (!s->server_name_copy) goto error;
         s->cfg.server_name = s->server_name_copy;
     }
+    e = SQ_EINVAL;
+    if (!problem_type_base_ok(cfg->problem_type_base)) goto error;
+    e = SQ_ENOMEM;
+    s->problem_type_base_copy =
+        strdup(cfg->problem_type_base ? cfg->problem_type_base : SQ_PROBLEM_TYPE_BASE_DEFAULT);
+    if (!s->problem_type_base_copy) goto error;
+    s->cfg.problem_type_base = s->problem_type_base_copy;
     if (s->cfg.max_headers == 0) s->cfg.max_headers = 1;
     if (s->cfg.max_connections == 0) s->cfg.max_connections = 1;
     s->handler = *handler;
@@ -329,5 +347,6 @@ void sq_server_destroy(sq_server *s) {
     pthread_mutex_destroy(&s->cq_lock);
     free(s->host_copy);
     free(s->server_name_copy);
+    free(s->problem_type_base_copy);
     free(s);
 }

@@ -206,14 +206,10 @@ void sqpy_answer_value(sqpy_ctx *ctx, PyObject *value, int status) {
     if (ctx->res == NULL)
         return;
     sqpy_server *server = ctx->server;
-    if (server->response_type != NULL) {
-        /* A real (sub)class instance answers the type check at once; the full
-         * isinstance (metaclass __instancecheck__, __class__ lookup: ~870
-         * instructions, measured) is left for the rest, and skipped for the
-         * common return values, which cannot be Response objects. */
-        int is_resp = PyObject_TypeCheck(value, (PyTypeObject *)server->response_type);
-        if (!is_resp && !PyDict_CheckExact(value) && !PyList_CheckExact(value))
-            is_resp = PyObject_IsInstance(value, server->response_type);
+    /* The common return values cannot be Response objects: skip the
+     * isinstance (a metaclass __instancecheck__ lookup, measured). */
+    if (server->response_type != NULL && !PyDict_CheckExact(value) && !PyList_CheckExact(value)) {
+        int is_resp = PyObject_IsInstance(value, server->response_type);
         if (is_resp < 0) {
             sqpy_answer_exception(ctx);
             return;

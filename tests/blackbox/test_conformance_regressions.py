@@ -10,7 +10,6 @@ import sys
 import time
 
 import pytest
-
 from conftest import ROOT
 
 HALF_CLOSED_REQUEST = (
@@ -54,7 +53,7 @@ def test_half_closed_short_body_is_answered_or_closed(start_server):
             s.close()
         if hung:
             break
-    assert hung == 0, "%d connection(s) neither answered nor closed" % hung
+    assert hung == 0, f"{hung} connection(s) neither answered nor closed"
 
 
 def _squall_client():
