@@ -24,6 +24,41 @@
  *   is invalid.
  * - Everything passed *to* sq_respond / sq_stream_write (status, headers,
  *   body) is copied before the call returns; the caller keeps ownership.
+ *
+ * Cancellation races (read this before answering from another thread)
+ * - on_cancel() is called at most once per request, on the loop thread, when
+ *   the connection closes before the answer is complete and the core has not
+ *   yet seen the reference given back. "Not yet seen" is a race: another
+ *   thread may be inside sq_respond / sq_stream_end / sq_responder_release
+ *   for the same request, or may have just returned from it, while
+ *   on_cancel() runs. So on_cancel() can overlap an answer in flight.
+ * - on_cancel() does not receive a reference. There is still only the one
+ *   from on_request(), and it is consumed exactly once, by whichever of
+ *   sq_respond(), sq_stream_end() or sq_responder_release() the handler
+ *   calls first. Calling a second one (for example sq_responder_release()
+ *   in on_cancel() while a worker thread calls sq_respond()) is a double
+ *   release: undefined behaviour.
+ * - Hence a handler whose answer may be in flight on another thread must
+ *   not simply release in on_cancel(). It must arrange that exactly one of
+ *   the two paths gives the reference back, e.g.:
+ *     - on_cancel() only signals the worker (a flag, a cancelled task) and
+ *       the worker always finishes with sq_respond / sq_stream_end /
+ *       sq_responder_release (after a cancel they return SQ_EGONE, write
+ *       nothing, and still consume the reference); or
+ *     - both paths claim the request first (atomic_exchange on a flag, or
+ *       a lock around "remove from my pending list"): the winner gives the
+ *       reference back, the loser does not touch the responder again.
+ * - During on_cancel() the responder's memory is valid even if another
+ *   thread has already returned from sq_respond(): a reference given back
+ *   from a foreign thread is applied by the loop thread, never during
+ *   on_cancel(). So sq_responder_get_data() / sq_responder_is_gone() may be
+ *   called there; anything the handler itself freed on the other path may
+ *   not be.
+ * - On the loop thread, a call that makes the core close the connection
+ *   (sq_stream_begin / sq_stream_write failing with SQ_ENOMEM, or a write
+ *   error seen while flushing) can run on_cancel() before it returns. After
+ *   such a call returns SQ_EGONE or SQ_ENOMEM, per-request state that
+ *   on_cancel() frees must be treated as gone.
  */
 #ifndef SQUALL_HANDLER_H
 #define SQUALL_HANDLER_H
@@ -100,7 +135,10 @@ typedef struct sq_handler {
 
     /* Loop thread. The client went away (or the server is shutting down past
      * its grace period) before the answer was complete. Optional (NULL).
-     * The handler still owns its responder reference and must release it. */
+     * Receives no new reference: the handler's one reference is still
+     * owed, exactly once, and another thread may be giving it back right
+     * now (see "Cancellation races" above): release here only if no other
+     * path can. */
     void (*on_cancel)(void *ctx, sq_responder *res);
 
     /* Loop thread. A streamed response whose sq_stream_write returned

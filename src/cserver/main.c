@@ -179,6 +179,7 @@ static void on_request(void *ctx, const sq_request *req, sq_responder *res) {
         p->remaining = (size_t)query_long(req, "bytes", 1024 * 1024);
         sq_responder_set_data(res, p);
         if (sq_stream_begin(res, 200, OCTETS, 1) < 0) {
+            sq_responder_set_data(res, NULL);
             free(p);
             sq_responder_release(res);
             return;
@@ -197,6 +198,13 @@ static void on_writable(void *ctx, sq_responder *res) {
     if (p && p->kind == R_STREAM) stream_pump(p);
 }
 
+/* The responder reference is given back exactly once (squall/handler.h,
+ * "Cancellation races"). /stream lives on the loop thread, like this
+ * callback, so no answer can be in flight: release here. A /slow answer is
+ * given by the helper thread, which may be in sq_respond right now; the
+ * pending list under slow_lock decides: an item still listed is marked and
+ * the helper releases it; an item the helper already took is being answered
+ * and must not be touched here. */
 static void on_cancel(void *ctx, sq_responder *res) {
     (void)ctx;
     pending *sp = sq_responder_get_data(res);
@@ -224,23 +232,89 @@ static void usage(FILE *f) {
             "  [--max-request-line B] [--max-header-bytes B] [--max-headers N] [--max-body B]\n"
             "  [--max-chunk-ext B] [--max-trailer-bytes B] [--header-timeout S] [--body-timeout S]\n"
             "  [--keepalive-timeout S] [--write-timeout S] [--max-connections N] [--grace S]\n"
-            "  [--access-log]\n");
+            "  [--problem-type-base URI] [--access-log]\n");
 }
 
-static int parse_size(const char *s, size_t *out) {
-    char *end;
+/* Bounds of the numeric flags. A limit of 0 where it would refuse every
+ * request (or every connection) is meaningless, so those start at 1; the
+ * upper bounds keep products such as max_headers * sizeof(header) far
+ * from overflow. */
+#define MAX_WORKERS 1024
+#define MAX_HEADERS_CAP 65536
+#define MAX_CONNECTIONS_CAP 10000000
+#define MAX_BYTES_CAP ((unsigned long long)1 << 40) /* 1 TiB */
+
+/* One line on stderr; control bytes in the value are shown as \xNN so the
+ * message stays on its line. */
+static int flag_error(const char *flag, const char *value, const char *why) {
+    fputs("squall-cserver: invalid value '", stderr);
+    for (const unsigned char *p = (const unsigned char *)value; *p; p++) {
+        if (*p < 0x20 || *p == 0x7f) fprintf(stderr, "\\x%02x", *p);
+        else fputc(*p, stderr);
+    }
+    fprintf(stderr, "' for --%s: %s\n", flag, why);
+    return -1;
+}
+
+/* A whole decimal number in [lo, hi]: digits only, so no sign, blanks,
+ * hex or trailing garbage (strtoull alone would take " -1" as 2^64-1). */
+static int parse_uint(const char *flag, const char *s, unsigned long long lo,
+                      unsigned long long hi, unsigned long long *out) {
+    if (!*s) return flag_error(flag, s, "empty");
+    for (const char *p = s; *p; p++)
+        if (*p < '0' || *p > '9') return flag_error(flag, s, "not a non-negative whole number");
     errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno || end == s || *end || s[0] == '-') return -1;
+    unsigned long long v = strtoull(s, NULL, 10);
+    if (errno == ERANGE || v < lo || v > hi) {
+        char why[96];
+        snprintf(why, sizeof why, "out of range (%llu..%llu)", lo, hi);
+        return flag_error(flag, s, why);
+    }
+    *out = v;
+    return 0;
+}
+
+static int parse_int(const char *flag, const char *s, int lo, int hi, int *out) {
+    unsigned long long v;
+    if (parse_uint(flag, s, (unsigned long long)lo, (unsigned long long)hi, &v) < 0) return -1;
+    *out = (int)v;
+    return 0;
+}
+
+static int parse_size(const char *flag, const char *s, size_t lo, size_t hi, size_t *out) {
+    unsigned long long v;
+    if (parse_uint(flag, s, lo, hi, &v) < 0) return -1;
     *out = (size_t)v;
     return 0;
 }
 
-static int parse_secs(const char *s, double *out) {
+/* Seconds: a plain decimal ("2", "0.5", "1e3"), 0 or more; no sign,
+ * blanks, hex, nan, inf or a value that overflows a double. Huge finite
+ * values are allowed ("practically never": the core clamps them). */
+static int parse_secs(const char *flag, const char *s, double *out) {
+    if (!((*s >= '0' && *s <= '9') || *s == '.')) return flag_error(flag, s, "not a number of seconds");
+    for (const char *p = s; *p; p++)
+        if (!strchr("0123456789.eE+-", *p)) return flag_error(flag, s, "not a number of seconds");
     char *end;
+    errno = 0;
     double v = strtod(s, &end);
-    if (end == s || *end || !isfinite(v) || v < 0) return -1; /* no nan, inf */
+    if (end == s || *end) return flag_error(flag, s, "not a number of seconds");
+    if ((errno == ERANGE && v != 0) || !isfinite(v) || v < 0)
+        return flag_error(flag, s, "out of range (a finite number of seconds, 0 or more)");
     *out = v;
+    return 0;
+}
+
+/* The core copies this prefix into every problem's `type`: printable,
+ * non-empty and bounded (sq_server_create refuses the rest too, but with
+ * no word about which flag was wrong). */
+static int parse_type_base(const char *s) {
+    size_t n = strlen(s);
+    if (n == 0) return flag_error("problem-type-base", s, "empty");
+    if (n > SQ_PROBLEM_TYPE_BASE_MAX) return flag_error("problem-type-base", s, "too long");
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] <= 0x20 || s[i] == 0x7f)
+            return flag_error("problem-type-base", s, "blank or control character");
     return 0;
 }
 
@@ -435,35 +509,42 @@ int main(int argc, char **argv) {
         {"grace", required_argument, 0, 12},
         {"access-log", no_argument, 0, 13},
         {"help", no_argument, 0, 14},
+        {"problem-type-base", required_argument, 0, 15},
         {0, 0, 0, 0}};
     int c, bad = 0;
-    size_t n;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
         case 'h': cfg.host = optarg; break;
-        case 'p': cfg.port = atoi(optarg); break;
-        case 'w': workers = atoi(optarg); break;
-        case 1: bad |= parse_size(optarg, &cfg.max_request_line); break;
-        case 2: bad |= parse_size(optarg, &cfg.max_header_bytes); break;
-        case 3: bad |= parse_size(optarg, &cfg.max_headers); break;
-        case 4: bad |= parse_size(optarg, &cfg.max_body); break;
-        case 5: bad |= parse_size(optarg, &cfg.max_chunk_ext); break;
-        case 6: bad |= parse_size(optarg, &cfg.max_trailer_bytes); break;
-        case 7: bad |= parse_secs(optarg, &cfg.header_timeout); break;
-        case 8: bad |= parse_secs(optarg, &cfg.body_timeout); break;
-        case 9: bad |= parse_secs(optarg, &cfg.keepalive_timeout); break;
-        case 10: bad |= parse_secs(optarg, &cfg.write_timeout); break;
+        case 'p': bad |= parse_int("port", optarg, 0, 65535, &cfg.port); break;
+        case 'w': bad |= parse_int("workers", optarg, 1, MAX_WORKERS, &workers); break;
+        case 1: bad |= parse_size("max-request-line", optarg, 1, MAX_BYTES_CAP, &cfg.max_request_line); break;
+        case 2: bad |= parse_size("max-header-bytes", optarg, 1, MAX_BYTES_CAP, &cfg.max_header_bytes); break;
+        case 3: bad |= parse_size("max-headers", optarg, 1, MAX_HEADERS_CAP, &cfg.max_headers); break;
+        case 4: bad |= parse_size("max-body", optarg, 0, MAX_BYTES_CAP, &cfg.max_body); break;
+        case 5: bad |= parse_size("max-chunk-ext", optarg, 0, MAX_BYTES_CAP, &cfg.max_chunk_ext); break;
+        case 6: bad |= parse_size("max-trailer-bytes", optarg, 0, MAX_BYTES_CAP, &cfg.max_trailer_bytes); break;
+        case 7: bad |= parse_secs("header-timeout", optarg, &cfg.header_timeout); break;
+        case 8: bad |= parse_secs("body-timeout", optarg, &cfg.body_timeout); break;
+        case 9: bad |= parse_secs("keepalive-timeout", optarg, &cfg.keepalive_timeout); break;
+        case 10: bad |= parse_secs("write-timeout", optarg, &cfg.write_timeout); break;
         case 11:
-            bad |= parse_size(optarg, &n);
-            cfg.max_connections = n;
+            bad |= parse_size("max-connections", optarg, 1, MAX_CONNECTIONS_CAP, &cfg.max_connections);
             break;
-        case 12: bad |= parse_secs(optarg, &cfg.grace); break;
+        case 12: bad |= parse_secs("grace", optarg, &cfg.grace); break;
         case 13: cfg.access_log = 1; break;
         case 14: usage(stdout); return 0;
-        default: bad = 1;
+        case 15:
+            bad |= parse_type_base(optarg);
+            cfg.problem_type_base = optarg;
+            break;
+        default: bad = 1; /* getopt_long already said what was wrong */
         }
     }
-    if (bad || optind < argc || workers < 1 || cfg.port < 0 || cfg.port > 65535) {
+    if (!bad && optind < argc) {
+        fprintf(stderr, "squall-cserver: unexpected argument '%s'\n", argv[optind]);
+        bad = 1;
+    }
+    if (bad) {
         usage(stderr);
         return 2;
     }
