@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Where the time goes (issue 5 point 7): instructions per request, by function group.
 
-    python bench/profile.py                  cserver (b) and Squall (b), (e); writes docs/benchmarks/profile.md
+    python bench/profile.py                  cserver (b) and Squall (b), (e); writes docs/benchmarks/profile-auto.md
     python bench/profile.py --requests 500 --out /tmp/profile.md
 
 For each server and scenario:
@@ -302,7 +302,7 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--warmup", type=int, default=300, help="requests before measuring (default 300)")
     ap.add_argument("--targets", default="cserver,squall", help="cserver,squall")
     ap.add_argument("--scenarios", default="json,order", help="scenario ids (cserver only serves json)")
-    ap.add_argument("--out", default=os.path.join(REPO, "docs", "benchmarks", "profile.md"))
+    ap.add_argument("--out", default=os.path.join(REPO, "docs", "benchmarks", "profile-auto.md"))
     ap.add_argument("--no-strace", action="store_true")
     a = ap.parse_args(argv)
     for tool in ("valgrind", "callgrind_annotate", "callgrind_control"):

@@ -270,7 +270,7 @@ def markdown(doc: dict) -> str:
                                                             for n in s.get("notes", [])}))
         out.append(f"| {c['label']} | {status} | {rss} | `{c.get('command') or '-'}` | {notes.strip('; ')} |")
     out += ["", "Charts: [ratios](ratios.png), " + ", ".join(f"[{s}](rps_{s}.png)" for s in sids) + ". Raw figures: "
-            "[results.json](results.json). Profile: [profile.md](profile.md).", ""]
+            "[results.json](results.json). Profile: [profile.md](profile.md) (written up), [profile-auto.md](profile-auto.md) (bench/profile.py).", ""]
     return "\n".join(out)
 
 
