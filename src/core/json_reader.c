@@ -47,6 +47,8 @@ static int fail_nomem(parser *ps) {
 
 static void skip_ws(parser *ps) {
     const char *p = ps->p, *end = ps->end;
+    /* Compact JSON has no whitespace: one compare decides the common case. */
+    if (p < end && (unsigned char)*p > ' ') return;
     while (p < end && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')) p++;
     ps->p = p;
 }
@@ -132,11 +134,33 @@ static size_t utf8_encode(unsigned cp, char *o) {
     return 4;
 }
 
+/* 1 for the bytes the string scanner must look at: '"', '\\', control
+ * characters and the bytes of multi-byte UTF-8 sequences. */
+static const unsigned char string_special[256] = {
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+};
+
 /* ps->p is just past the opening quote. */
 static int parse_string(parser *ps, const char **out, size_t *out_len) {
     const char *s = ps->p, *p = s, *end = ps->end;
     int has_escape = 0;
     for (;;) {
+        while (p < end && !string_special[(unsigned char)*p]) p++;
         if (p >= end) return fail(ps, p, "unterminated string");
         unsigned char c = (unsigned char)*p;
         if (c == '"') break;

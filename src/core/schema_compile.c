@@ -153,6 +153,12 @@ static pcre2_match_data *thread_match_data(void) {
     return tl_md;
 }
 
+static int is_ascii(const char *s, size_t len) {
+    unsigned char any = 0;
+    for (size_t i = 0; i < len; i++) any |= (unsigned char)s[i];
+    return any < 0x80;
+}
+
 int sq__regex_search(const sq__regex *re, const char *subject, size_t len) {
     pcre2_match_data *md = thread_match_data();
     if (!md) return -1;
@@ -161,7 +167,14 @@ int sq__regex_search(const sq__regex *re, const char *subject, size_t len) {
      * reader (percent-decoded query strings) may not be, and matching
      * invalid UTF-8 in UTF mode without the check is undefined. Invalid
      * UTF-8 counts as no match. */
-    int rc = pcre2_match(re->code, (PCRE2_SPTR)subject, len, 0, 0, md, NULL);
+    int rc;
+    if (re->jit && is_ascii(subject, len)) {
+        /* ASCII is valid UTF-8, so the check pcre2_match would make is
+         * already done: call the JIT code directly (same result). */
+        rc = pcre2_jit_match(re->code, (PCRE2_SPTR)subject, len, 0, 0, md, NULL);
+    } else {
+        rc = pcre2_match(re->code, (PCRE2_SPTR)subject, len, 0, 0, md, NULL);
+    }
     if (rc >= 0) return 1;
     if (rc == PCRE2_ERROR_NOMATCH || (rc <= PCRE2_ERROR_UTF8_ERR1 && rc >= PCRE2_ERROR_UTF8_ERR21)) return 0;
     return -1;
@@ -405,6 +418,14 @@ static int compile_keywords(compiler *c, sq__snode *n, const sq_json_value *v) {
                 if (!n->props[k].schema) return -1;
             }
             n->num_props = np;
+            n->props_distinct = 1;
+            for (size_t k = 0; k < np && n->props_distinct; k++)
+                for (size_t j = 0; j < k; j++)
+                    if (n->props[j].key_len == n->props[k].key_len &&
+                        memcmp(n->props[j].key, n->props[k].key, n->props[k].key_len) == 0) {
+                        n->props_distinct = 0;
+                        break;
+                    }
         } else if (key_is(m, "required")) {
             if (key_list(c, mv, "required", &n->required, &n->num_required)) return -1;
         } else if (key_is(m, "additionalProperties")) {

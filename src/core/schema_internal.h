@@ -141,6 +141,7 @@ struct sq__snode {
     /* objects */
     sq__prop *props;
     size_t num_props;
+    int props_distinct; /* no two props share a key: the in-order lookup fast path is exact */
     sq__key *required;
     size_t num_required;
     sq__pattern_prop *pattern_props;

@@ -695,7 +695,13 @@ static int v_object(vctx *c, const sq__snode *n, sq_json_value *x) {
     for (size_t i = 0; i < len; i++) {
         sq_json_member *m = &x->u.obj.members[i];
         int matched = 0;
-        for (size_t k = 0; k < n->num_props; k++) {
+        /* Members usually come in the schema's order: try the property at
+         * the same index first (exact when property keys are distinct). */
+        size_t k0 = 0;
+        if (i < n->num_props && n->props_distinct &&
+            key_eq(n->props[i].key, n->props[i].key_len, m->key, m->key_len))
+            k0 = i;
+        for (size_t k = k0; k < n->num_props; k++) {
             const sq__prop *p = &n->props[k];
             if (!key_eq(p->key, p->key_len, m->key, m->key_len)) continue;
             matched = 1;

@@ -19,10 +19,13 @@
 
 /* Past ~31 years a deadline is "never"; the clamp keeps the conversion
  * defined (a double beyond INT64_MAX, or NaN, cast to int64_t is UB). */
+/* A positive deadline is at least 1 ms: rounded down to 0 it would expire
+ * at once, the opposite of what a tiny-but-positive setting asks for. */
 static int64_t secs_to_ms(double s) {
     if (!(s > 0)) return 0;
     if (s > 1e9) s = 1e9;
-    return (int64_t)(s * 1000.0 + 0.5);
+    int64_t ms = (int64_t)(s * 1000.0 + 0.5);
+    return ms > 0 ? ms : 1;
 }
 
 /* ---- read buffer pool ---- */

@@ -288,10 +288,11 @@ static int parse_size(const char *flag, const char *s, size_t lo, size_t hi, siz
     return 0;
 }
 
-/* Seconds: a plain decimal ("2", "0.5", "1e3"), 0 or more; no sign,
- * blanks, hex, nan, inf or a value that overflows a double. Huge finite
- * values are allowed ("practically never": the core clamps them). */
-static int parse_secs(const char *flag, const char *s, double *out) {
+/* Seconds: a plain decimal ("2", "0.5", "1e3"); no sign, blanks, hex, nan,
+ * inf or a value that overflows a double. Huge finite values are allowed
+ * ("practically never": the core clamps them). A deadline of 0 would expire
+ * every connection at once, so only --grace (0: cancel at once) takes 0. */
+static int parse_secs(const char *flag, const char *s, int zero_ok, double *out) {
     if (!((*s >= '0' && *s <= '9') || *s == '.')) return flag_error(flag, s, "not a number of seconds");
     for (const char *p = s; *p; p++)
         if (!strchr("0123456789.eE+-", *p)) return flag_error(flag, s, "not a number of seconds");
@@ -299,8 +300,9 @@ static int parse_secs(const char *flag, const char *s, double *out) {
     errno = 0;
     double v = strtod(s, &end);
     if (end == s || *end) return flag_error(flag, s, "not a number of seconds");
-    if ((errno == ERANGE && v != 0) || !isfinite(v) || v < 0)
+    if (errno == ERANGE || !isfinite(v) || v < 0) /* also underflow: 1e-400 is not 0 */
         return flag_error(flag, s, "out of range (a finite number of seconds, 0 or more)");
+    if (v == 0 && !zero_ok) return flag_error(flag, s, "out of range (must be more than 0 seconds)");
     *out = v;
     return 0;
 }
@@ -523,14 +525,14 @@ int main(int argc, char **argv) {
         case 4: bad |= parse_size("max-body", optarg, 0, MAX_BYTES_CAP, &cfg.max_body); break;
         case 5: bad |= parse_size("max-chunk-ext", optarg, 0, MAX_BYTES_CAP, &cfg.max_chunk_ext); break;
         case 6: bad |= parse_size("max-trailer-bytes", optarg, 0, MAX_BYTES_CAP, &cfg.max_trailer_bytes); break;
-        case 7: bad |= parse_secs("header-timeout", optarg, &cfg.header_timeout); break;
-        case 8: bad |= parse_secs("body-timeout", optarg, &cfg.body_timeout); break;
-        case 9: bad |= parse_secs("keepalive-timeout", optarg, &cfg.keepalive_timeout); break;
-        case 10: bad |= parse_secs("write-timeout", optarg, &cfg.write_timeout); break;
+        case 7: bad |= parse_secs("header-timeout", optarg, 0, &cfg.header_timeout); break;
+        case 8: bad |= parse_secs("body-timeout", optarg, 0, &cfg.body_timeout); break;
+        case 9: bad |= parse_secs("keepalive-timeout", optarg, 0, &cfg.keepalive_timeout); break;
+        case 10: bad |= parse_secs("write-timeout", optarg, 0, &cfg.write_timeout); break;
         case 11:
             bad |= parse_size("max-connections", optarg, 1, MAX_CONNECTIONS_CAP, &cfg.max_connections);
             break;
-        case 12: bad |= parse_secs("grace", optarg, &cfg.grace); break;
+        case 12: bad |= parse_secs("grace", optarg, 1, &cfg.grace); break;
         case 13: cfg.access_log = 1; break;
         case 14: usage(stdout); return 0;
         case 15:

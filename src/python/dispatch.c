@@ -226,9 +226,10 @@ static void answer_validation_errors(sqpy_ctx *ctx) {
     const sq_validation *val = ctx->req->validation;
     int status = val->status ? val->status : 422;
     if (server->validation_error_handler == NULL) {
-        /* No Python handler: the core's own problem+json rendering. */
-        static const sq_header_out ct = {SQ_SLICE_LIT("content-type"),
-                                         SQ_SLICE_LIT("application/problem+json")};
+        /* No Python handler: the core's own rendering, with the content
+         * type of the body it renders (the 400s are plain JSON). */
+        const char *media = sq_validation_content_type(val);
+        const sq_header_out ct = {SQ_SLICE_LIT("content-type"), {media, strlen(media)}};
         sq_buf b;
         sq_buf_init(&b);
         if (sq_problem_render_validation(val, server->problem_type_base, &b) == 0)
@@ -369,7 +370,12 @@ void sqpy_on_request(void *vctx, const sq_request *req, sq_responder *res) {
 void sqpy_on_cancel(void *vctx, sq_responder *res) {
     sqpy_server *server = vctx;
     int taken = gil_take(server);
-    sqpy_ctx *ctx = sq_responder_get_data(res); /* borrowed: the slot's reference */
+    /* Borrowed: the slot's reference. NULL once an answer claimed the
+     * responder (response.c's claim(), under the GIL like this read): the
+     * context may already be freed then, and there is nothing to cancel.
+     * on_cancel never gives the responder back itself: the answer path is
+     * the only one that does, exactly once. */
+    sqpy_ctx *ctx = sq_responder_get_data(res);
     if (ctx != NULL && ctx->task != NULL) {
         /* The Task's done callback then answers (SQ_EGONE, nothing sent)
          * and gives the responder back. */

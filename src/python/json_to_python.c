@@ -2,6 +2,7 @@
  * Python objects, never through JSON text; and json_loads on top of it. */
 #include "squall_py.h"
 
+#include <stdint.h>
 #include <string.h>
 
 /* ------------------------------------------------------------------ */
@@ -20,6 +21,32 @@ static PyObject *bigint_from_digits(const char *digits, size_t len) {
     if (text != small)
         PyMem_Free(text);
     return out;
+}
+
+/* String values: the JSON reader has already checked the UTF-8, and most
+ * values are ASCII. An ASCII string is made with PyUnicode_New and one
+ * memcpy (public API), skipping the UTF-8 decoder's set-up; anything else
+ * goes through PyUnicode_DecodeUTF8 as before. */
+static int all_ascii(const char *p, size_t n) {
+    uint64_t acc = 0;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, p + i, 8);
+        acc |= w;
+    }
+    for (; i < n; i++) acc |= (unsigned char)p[i];
+    return (acc & UINT64_C(0x8080808080808080)) == 0;
+}
+
+static PyObject *make_str(const char *p, size_t n) {
+    if (n <= 1 || !all_ascii(p, n)) /* "" and one-character strings are shared singletons */
+        return PyUnicode_DecodeUTF8(p, (Py_ssize_t)n, "strict");
+    PyObject *s = PyUnicode_New((Py_ssize_t)n, 127);
+    if (s == NULL)
+        return NULL;
+    memcpy(PyUnicode_1BYTE_DATA(s), p, n);
+    return s;
 }
 
 /* Object keys repeat within a document (the same fields in every item of a
@@ -64,7 +91,7 @@ static PyObject *make_key(key_cache *kc, const char *p, size_t n) {
                 return Py_NewRef(s->str);
         }
     }
-    PyObject *key = PyUnicode_DecodeUTF8(p, (Py_ssize_t)n, "strict");
+    PyObject *key = make_str(p, n);
     if (key == NULL)
         return NULL;
     /* Interned: shares one object with the handler's own constants, so its
@@ -95,7 +122,7 @@ static PyObject *to_python(const sq_json_value *v, key_cache *kc) {
     case SQ_JSON_FLOAT:
         return PyFloat_FromDouble(v->u.f);
     case SQ_JSON_STRING:
-        return PyUnicode_DecodeUTF8(v->u.str.ptr, (Py_ssize_t)v->u.str.len, "strict");
+        return make_str(v->u.str.ptr, v->u.str.len);
     case SQ_JSON_ARRAY: {
         PyObject *list = PyList_New((Py_ssize_t)v->u.arr.len);
         if (list == NULL)

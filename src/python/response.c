@@ -13,20 +13,79 @@
 /* Bookkeeping                                                         */
 /* ------------------------------------------------------------------ */
 
-/* Sends (status, headers, body) and retires the responder. */
-static void finish(sqpy_ctx *ctx, int status, const sq_header_out *headers, size_t nh,
-                   const void *body, size_t len) {
+/* sq_respond / sq_stream_begin refused what we gave them (SQ_EINVAL): the
+ * core sent its own 500. Say why on "squall.error", since the client only
+ * sees "the handler produced an invalid response". */
+static void log_refused(sqpy_ctx *ctx, int status) {
+    PyObject *msg = PyUnicode_FromFormat(
+        "squall: the server refused the endpoint's response (status %d, or a header "
+        "name/value it does not allow) and answered 500 instead",
+        status);
+    if (msg != NULL) {
+        PyObject *args[2] = {ctx->server->st->logger, msg};
+        PyObject *r = PyObject_VectorcallMethod(ctx->server->st->str_error, args, 2, NULL);
+        Py_XDECREF(r);
+        Py_DECREF(msg);
+    }
+    if (PyErr_Occurred())
+        PyErr_WriteUnraisable(ctx->server->st->logger);
+}
+
+/* Takes the responder out of ctx (exactly once: the GIL serialises every
+ * caller); NULL if the request was already answered.
+ *
+ * The data slot is emptied too, before the reference is given back. A pool
+ * thread's sq_respond is only queued for the loop, so the loop can still
+ * run on_cancel for this request after retire() dropped the slot's
+ * reference and the context was freed; on_cancel reads the slot with the
+ * GIL held, so it sees NULL instead of a dangling pointer. */
+static sq_responder *claim(sqpy_ctx *ctx) {
     sq_responder *res = ctx->res;
     if (res == NULL)
-        return;
+        return NULL;
     ctx->res = NULL;
     ctx->req = NULL; /* invalid once the answer is sent */
-    (void)sq_respond(res, status, headers, nh, body, len);
+    sq_responder_set_data(res, NULL);
+    return res;
+}
+
+/* The bookkeeping after the responder was given back. */
+static void retire(sqpy_ctx *ctx, int rc, int status) {
     ctx->server->inflight--;
     Py_CLEAR(ctx->task);
+    if (rc == SQ_EINVAL)
+        log_refused(ctx, status);
     /* Drop the responder data slot's reference (see sqpy_ctx_new); the
      * caller holds its own. */
     Py_DECREF(ctx);
+}
+
+/* Sends (status, headers, body) and retires the responder. */
+static void finish(sqpy_ctx *ctx, int status, const sq_header_out *headers, size_t nh,
+                   const void *body, size_t len) {
+    sq_responder *res = claim(ctx);
+    if (res == NULL)
+        return;
+    int rc = sq_respond(res, status, headers, nh, body, len);
+    retire(ctx, rc, status);
+}
+
+/* A HEAD answer that declared the GET body's length but carries no body.
+ * sq_respond would send "Content-Length: 0", which RFC 9110 8.6 forbids
+ * unless the GET body is empty, and the core has no way to send a declared
+ * length without the bytes. An empty stream sends the head with no
+ * Content-Length at all (the core drops a HEAD body anyway). */
+static void finish_head_unsized(sqpy_ctx *ctx, int status, const sq_header_out *headers,
+                                size_t nh) {
+    sq_responder *res = claim(ctx);
+    if (res == NULL)
+        return;
+    int rc = sq_stream_begin(res, status, headers, nh);
+    if (rc == 0)
+        (void)sq_stream_end(res); /* gives the reference back */
+    else
+        sq_responder_release(res); /* begin failed: we still hold it */
+    retire(ctx, rc, status);
 }
 
 void sqpy_answer_raw(sqpy_ctx *ctx, int status, const sq_header_out *headers, size_t nh,
@@ -130,6 +189,71 @@ static int header_part(PyObject *o, sq_slice *out) {
     return 0;
 }
 
+static int name_is(sq_slice name, const char *lower) {
+    size_t n = strlen(lower);
+    if (name.len != n)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = name.base[i];
+        if (c >= 'A' && c <= 'Z')
+            c = (char)(c - 'A' + 'a');
+        if (c != lower[i])
+            return 0;
+    }
+    return 1;
+}
+
+/* The decimal value of a Content-Length header; -1 if it is not one. */
+static long long parse_length(sq_slice v) {
+    size_t i = 0, end = v.len;
+    while (i < end && (v.base[i] == ' ' || v.base[i] == '\t'))
+        i++;
+    while (end > i && (v.base[end - 1] == ' ' || v.base[end - 1] == '\t'))
+        end--;
+    if (i == end || end - i > 18)
+        return -1;
+    long long n = 0;
+    for (; i < end; i++) {
+        if (v.base[i] < '0' || v.base[i] > '9')
+            return -1;
+        n = n * 10 + (v.base[i] - '0');
+    }
+    return n;
+}
+
+/* The core frames every body itself, so sq_respond refuses Content-Length
+ * and Transfer-Encoding. Returns 0 for an ordinary header, 1 for a
+ * Content-Length that can be left to the core (it will send the same
+ * value), -1 with an exception for one it cannot honour. */
+static int framing_header(sqpy_ctx *ctx, const sq_header_out *h, size_t body_len,
+                          int *head_unsized) {
+    if (name_is(h->name, "transfer-encoding")) {
+        PyErr_SetString(PyExc_ValueError,
+                        "a Response may not set Transfer-Encoding: the server frames the body");
+        return -1;
+    }
+    if (!name_is(h->name, "content-length"))
+        return 0;
+    long long declared = parse_length(h->value);
+    if (declared < 0) {
+        PyErr_SetString(PyExc_ValueError,
+                        "invalid Content-Length header (not a decimal number of bytes)");
+        return -1;
+    }
+    if ((unsigned long long)declared == body_len)
+        return 1;
+    /* HEAD may declare the length the GET body would have (as Starlette
+     * allows) without carrying it. */
+    if (body_len == 0 && ctx->req != NULL && ctx->req->is_head) {
+        *head_unsized = 1;
+        return 1;
+    }
+    PyErr_Format(PyExc_ValueError,
+                 "Content-Length header says %lld but the body has %zu bytes", declared,
+                 body_len);
+    return -1;
+}
+
 /* Sends a squall.Response. Returns 0 when answered, -1 with an exception
  * (nothing sent). */
 static int send_response_object(sqpy_ctx *ctx, PyObject *resp) {
@@ -148,6 +272,12 @@ static int send_response_object(sqpy_ctx *ctx, PyObject *resp) {
         goto done;
     if (status < 100 || status > 999) {
         PyErr_Format(PyExc_ValueError, "invalid status code %ld", status);
+        goto done;
+    }
+    if (status < 200) {
+        /* The core refuses a 1xx final answer; say so in the traceback. */
+        PyErr_Format(PyExc_ValueError,
+                     "status code %ld is informational (1xx), not a final response", status);
         goto done;
     }
     body_o = PyObject_GetAttr(resp, st->str_body);
@@ -172,6 +302,9 @@ static int send_response_object(sqpy_ctx *ctx, PyObject *resp) {
             goto done;
         }
     }
+    size_t body_len = have_body ? (size_t)body.len : 0;
+    size_t kept = 0;
+    int head_unsized = 0;
     for (Py_ssize_t i = 0; i < nh; i++) {
         PyObject *pair = PySequence_Fast_GET_ITEM(seq, i); /* borrowed from seq */
         if (!PyTuple_Check(pair) || PyTuple_GET_SIZE(pair) != 2) {
@@ -179,12 +312,19 @@ static int send_response_object(sqpy_ctx *ctx, PyObject *resp) {
             goto done;
         }
         /* The slices borrow from the tuple's strings, kept alive by seq. */
-        if (header_part(PyTuple_GET_ITEM(pair, 0), &hs[i].name) < 0 ||
-            header_part(PyTuple_GET_ITEM(pair, 1), &hs[i].value) < 0)
+        if (header_part(PyTuple_GET_ITEM(pair, 0), &hs[kept].name) < 0 ||
+            header_part(PyTuple_GET_ITEM(pair, 1), &hs[kept].value) < 0)
             goto done;
+        int framing = framing_header(ctx, &hs[kept], body_len, &head_unsized);
+        if (framing < 0)
+            goto done;
+        if (framing == 0)
+            kept++; /* an ordinary header; a framing one is left to the core */
     }
-    finish(ctx, (int)status, hs, (size_t)nh, have_body ? body.buf : "",
-           have_body ? (size_t)body.len : 0);
+    if (head_unsized)
+        finish_head_unsized(ctx, (int)status, hs, kept);
+    else
+        finish(ctx, (int)status, hs, kept, have_body ? body.buf : "", body_len);
     rc = 0;
 done:
     if (have_body)

@@ -3,7 +3,7 @@ minimal black-box reproductions.
 
 Each test states the behaviour HTTP requires. One still failing is marked
 xfail(strict=True): the day the bug is fixed the XPASS turns red, so the
-marker is removed together with the fix."""
+marker is removed together with the fix (none is pending now)."""
 import os
 import select
 import sys
@@ -78,13 +78,10 @@ def _squall_client():
     return client
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="binding/core contract gap: sq_respond (include/squall/handler.h) refuses a Content-Length"
-    " header with SQ_EINVAL and sends a 500 'the handler produced an invalid response' with no log line;"
-    " the binding (src/python/) passes a Response's headers through unchecked. Seen on the HEAD fixtures"
-    " of http_methods (the runner now avoids it)",
-)
+# Found by the conformance runner (HEAD fixtures of http_methods): sq_respond
+# refuses a Content-Length header, so a Response declaring its own length got
+# a 500 with no log line. The binding (src/python/response.c) now leaves a
+# matching Content-Length to the core; a plain regression test since then.
 def test_handler_content_length_header_is_accepted():
     client = _squall_client()
     try:

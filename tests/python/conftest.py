@@ -62,3 +62,14 @@ def make_client():
     yield make
     for c in clients:
         c.close()
+
+
+def subprocess_env() -> dict[str, str]:
+    """The environment for a child Python (``python -m squall run``, an app
+    file) that must import the same squall these tests import: the in-tree
+    package, the installed one, or the sanitized build."""
+    import squall
+
+    pkg_parent = os.path.dirname(os.path.dirname(os.path.abspath(squall.__file__)))
+    paths = [pkg_parent] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    return dict(os.environ, PYTHONPATH=os.pathsep.join(paths))

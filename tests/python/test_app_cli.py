@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import _PKG_ROOT, HAVE_EXTENSION
+from conftest import HAVE_EXTENSION, subprocess_env
 
 pytestmark = pytest.mark.skipif(not HAVE_EXTENSION, reason="squall._squall is not built")
 
@@ -45,7 +45,7 @@ def get(port: int, path: str) -> Any:
 
 def start(tmp_path: Path, *args: str) -> tuple[subprocess.Popen[str], int]:
     (tmp_path / "myapp.py").write_text(APP)
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([_PKG_ROOT, os.environ.get("PYTHONPATH", "")]))
+    env = subprocess_env()
     proc = subprocess.Popen(
         [sys.executable, "-m", "squall", "run", "myapp:app", "--port", "0", *args],
         cwd=tmp_path,
@@ -106,7 +106,7 @@ def test_workers_share_the_port_and_crashed_workers_are_replaced(tmp_path: Path)
 
 
 def test_bad_target_is_a_clear_error(tmp_path: Path) -> None:
-    env = dict(os.environ, PYTHONPATH=_PKG_ROOT)
+    env = subprocess_env()
     r = subprocess.run(
         [sys.executable, "-m", "squall", "run", "nosuchmodule:app"], cwd=tmp_path,
         env=env,
@@ -120,7 +120,7 @@ def test_bad_target_is_a_clear_error(tmp_path: Path) -> None:
 def test_app_run(tmp_path: Path) -> None:
     script = tmp_path / "serve.py"
     script.write_text(APP + "\napp.run(port=0, workers=1)\n")
-    env = dict(os.environ, PYTHONPATH=_PKG_ROOT)
+    env = subprocess_env()
     proc = subprocess.Popen([sys.executable, str(script)], cwd=tmp_path, env=env, stderr=subprocess.PIPE, text=True)
     assert proc.stderr is not None
     try:

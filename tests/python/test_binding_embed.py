@@ -62,11 +62,11 @@ APP = textwrap.dedent(
 )
 
 
-def _start(tmp_path, *args: str) -> tuple[subprocess.Popen[str], int]:
+def _start(tmp_path, *args: str, before: tuple[str, ...] = ()) -> tuple[subprocess.Popen[str], int]:
     (tmp_path / "web_app.py").write_text(APP)
     env = dict(os.environ, PYTHONPATH=_package_parent())
     proc = subprocess.Popen(
-        [_binary(), str(tmp_path / "web_app.py"), "--port", "0", *args],
+        [_binary(), *before, str(tmp_path / "web_app.py"), "--port", "0", *args],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=tmp_path,
     )
     sel = selectors.DefaultSelector()
@@ -125,3 +125,24 @@ def test_squall_server_usage_errors(tmp_path):
     r = subprocess.run([binary, str(tmp_path / "missing.py")], capture_output=True, text=True,
                        timeout=30)
     assert r.returncode == 2 and "not a Python file" in r.stderr
+
+
+def test_squall_server_help_is_its_own_not_cpythons():
+    # CPython used to parse the options before the app path (parse_argv):
+    # --help printed the interpreter's help, -V its version.
+    binary = _binary()
+    r = subprocess.run([binary, "--help"], capture_output=True, text=True, timeout=30)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("usage: squall-server path/to/app.py")
+    assert "-c cmd" not in r.stdout + r.stderr
+    r = subprocess.run([binary, "-V"], capture_output=True, text=True, timeout=30)
+    assert "Python 3" not in r.stdout + r.stderr
+    assert r.returncode == 2 and "not a Python file" in r.stderr
+
+
+def test_squall_server_options_before_the_app_path(tmp_path):
+    proc, port = _start(tmp_path, before=("--app", "other"))
+    try:
+        assert get(port, "/hello").json() == {"message": "other app"}
+    finally:
+        assert _stop(proc) == 0

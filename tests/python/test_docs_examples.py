@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, TypedDict
 
 import pytest
-from conftest import _PKG_ROOT, HAVE_EXTENSION
+from conftest import HAVE_EXTENSION, subprocess_env
 
 pytestmark = pytest.mark.skipif(not HAVE_EXTENSION, reason="squall._squall is not built")
 
@@ -804,7 +804,7 @@ RUN_APP = textwrap.dedent(
 def test_squall_run_command(tmp_path: Path) -> None:
     """guide.md, "Running": squall run main:app --workers 2 --limit max_body=1024 --access-log."""
     (tmp_path / "main.py").write_text(RUN_APP)
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([_PKG_ROOT, os.environ.get("PYTHONPATH", "")]))
+    env = subprocess_env()
     proc = subprocess.Popen(
         [sys.executable, "-m", "squall", "run", "main:app", "--port", "0", "--workers", "2",
          "--limit", "max_body=1024", "--access-log"],
