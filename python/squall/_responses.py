@@ -27,6 +27,19 @@ def check_header(name: str, value: str) -> None:
         raise ValueError(f"header {name!r}: value contains CR, LF or NUL")
 
 
+# media type -> (charset, ("content-type", value)): the ready header pair for
+# responses without user headers, shared (tuples are immutable); a plain dict
+# lookup costs less than building lru_cache's key per response.
+_TYPE_HEADER: dict[str, tuple[str, tuple[str, str]]] = {}
+
+
+def _content_type_header(media_type: str, charset: str) -> tuple[str, str]:
+    pair = ("content-type", _content_type(media_type, charset))
+    if len(_TYPE_HEADER) < 64:
+        _TYPE_HEADER[media_type] = (charset, pair)
+    return pair
+
+
 @functools.lru_cache(maxsize=64)
 def _content_type(media_type: str, charset: str) -> str:
     """The Content-Type value, checked once per distinct media type (a per-response cost otherwise)."""
@@ -51,6 +64,20 @@ class Response:
             raise ValueError(f"invalid status code {status_code!r}")
         self.status_code = status_code
         self.body: bytes = self.render(content)
+        if headers is None:
+            # The common case, kept short: no user headers to check, only the
+            # media type's header (checked once per distinct type, cached).
+            mtype = media_type if media_type is not None else self.media_type
+            if mtype is None:
+                self.raw_headers: list[tuple[str, str]] = []
+                return
+            hit = _TYPE_HEADER.get(mtype)
+            charset = self.charset
+            if hit is not None and hit[0] == charset:
+                self.raw_headers = [hit[1]]
+            else:
+                self.raw_headers = [_content_type_header(mtype, charset)]
+            return
         raw: list[tuple[str, str]] = []
         has_type = False
         if headers:
@@ -64,9 +91,11 @@ class Response:
         mtype = media_type if media_type is not None else self.media_type
         if mtype is not None and not has_type:
             raw.append(("content-type", _content_type(mtype, self.charset)))
-        self.raw_headers: list[tuple[str, str]] = raw
+        self.raw_headers = raw
 
     def render(self, content: Any) -> bytes:
+        if type(content) is str:  # the usual content first: one type check
+            return content.encode(self.charset)
         if content is None:
             return b""
         if isinstance(content, bytes):

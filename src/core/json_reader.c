@@ -45,30 +45,42 @@ static int fail_nomem(parser *ps) {
     return -1;
 }
 
-static void skip_ws(parser *ps) {
+static void skip_ws_slow(parser *ps) {
     const char *p = ps->p, *end = ps->end;
-    /* Compact JSON has no whitespace: one compare decides the common case. */
-    if (p < end && (unsigned char)*p > ' ') return;
     while (p < end && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')) p++;
     ps->p = p;
 }
 
-static int push_scratch(parser *ps, sq_json_member **slot) {
-    if (ps->stack_len == ps->stack_cap) {
-        size_t ncap = ps->stack_cap * 2;
-        sq_json_member *n;
-        if (ps->stack == ps->inline_stack) {
-            n = malloc(ncap * sizeof *n);
-            if (n) memcpy(n, ps->stack, ps->stack_len * sizeof *n);
-        } else {
-            n = realloc(ps->stack, ncap * sizeof *n);
-        }
-        if (!n) return fail_nomem(ps);
-        ps->stack = n;
-        ps->stack_cap = ncap;
+/* Compact JSON has no whitespace: one inlined compare decides the common
+ * case, the loop is a call. */
+static inline void skip_ws(parser *ps) {
+    if (ps->p < ps->end && (unsigned char)*ps->p > ' ') return;
+    skip_ws_slow(ps);
+}
+
+static int grow_scratch(parser *ps, sq_json_member **slot) {
+    size_t ncap = ps->stack_cap * 2;
+    sq_json_member *n;
+    if (ps->stack == ps->inline_stack) {
+        n = malloc(ncap * sizeof *n);
+        if (n) memcpy(n, ps->stack, ps->stack_len * sizeof *n);
+    } else {
+        n = realloc(ps->stack, ncap * sizeof *n);
     }
+    if (!n) return fail_nomem(ps);
+    ps->stack = n;
+    ps->stack_cap = ncap;
     *slot = &ps->stack[ps->stack_len++];
     return 0;
+}
+
+/* The scratch stack rarely grows: the common case is inlined. */
+static inline int push_scratch(parser *ps, sq_json_member **slot) {
+    if (ps->stack_len < ps->stack_cap) {
+        *slot = &ps->stack[ps->stack_len++];
+        return 0;
+    }
+    return grow_scratch(ps, slot);
 }
 
 /* ---- UTF-8 validation of one multi-byte sequence starting at p (>= 0x80).

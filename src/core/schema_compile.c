@@ -89,6 +89,62 @@ static int copy_value(sq_arena *a, sq_json_value *dst, const sq_json_value *src,
 }
 
 /* ---- regexes ---- */
+
+/* Bytes that stand for themselves anywhere in a pattern. */
+static int plain_literal(unsigned char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+           c == ' ' || c == ':' || c == '/' || c == ',' || c == '@' || c == '#' || c == '%' || c == '&' ||
+           c == '=' || c == '!' || c == '~' || c == '<' || c == '>' || c == ';' || c == '\'';
+}
+
+/* The fixed-width shape ^(literal | \d | \d{n})*$ as one byte per subject
+ * position (0 = a digit), or NULL (another shape: PCRE2 decides). */
+static const unsigned char *fixed_shape(sq_arena *a, const char *src, size_t len, size_t *out_len) {
+    if (len < 2 || src[0] != '^' || src[len - 1] != '$') return NULL;
+    unsigned char prog[128];
+    size_t n = 0;
+    for (size_t i = 1; i < len - 1;) {
+        unsigned char c = (unsigned char)src[i];
+        if (plain_literal(c)) {
+            if (n == sizeof prog) return NULL;
+            prog[n++] = c;
+            i++;
+            continue;
+        }
+        if (c != '\\' || i + 1 >= len - 1 || src[i + 1] != 'd') return NULL;
+        i += 2;
+        size_t count = 1;
+        if (i < len - 1 && src[i] == '{') {
+            size_t j = i + 1, v = 0;
+            while (j < len - 1 && src[j] >= '0' && src[j] <= '9' && v <= sizeof prog) v = v * 10 + (size_t)(src[j++] - '0');
+            if (j == i + 1 || j >= len - 1 || src[j] != '}' || v == 0) return NULL;
+            count = v;
+            i = j + 1;
+        }
+        if (count > sizeof prog - n) return NULL;
+        memset(prog + n, 0, count);
+        n += count;
+    }
+    unsigned char *out = sq_arena_alloc(a, n ? n : 1);
+    if (!out) return NULL; /* PCRE2 still answers */
+    memcpy(out, prog, n);
+    *out_len = n;
+    return out;
+}
+
+/* The fixed shape against an ASCII subject: exact, as PCRE2 would answer
+ * (^ anchors at the start; $ matches at the end or before a final "\n";
+ * \d is 0-9 for ASCII text even with UCP). */
+static int fixed_match(const sq__regex *re, const char *s, size_t len) {
+    size_t n = re->fixed_len;
+    if (len != n && !(len == n + 1 && s[n] == '\n')) return 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char want = re->fixed[i], c = (unsigned char)s[i];
+        if (want ? c != want : (c < '0' || c > '9')) return 0;
+    }
+    return 1;
+}
+
 int sq__regex_compile(sq_schema *s, const char *src, size_t len, sq__regex **out, char *errbuf,
                       size_t errbuf_len) {
     int errcode;
@@ -115,6 +171,8 @@ int sq__regex_compile(sq_schema *s, const char *src, size_t len, sq__regex **out
     re->src = sq_arena_strndup(&s->arena, src, len);
     re->src_len = len;
     re->jit = pcre2_jit_compile(code, PCRE2_JIT_COMPLETE) == 0;
+    re->fixed_len = 0;
+    re->fixed = fixed_shape(&s->arena, src, len, &re->fixed_len);
     if (s->num_regexes == s->cap_regexes) {
         size_t ncap = s->cap_regexes ? s->cap_regexes * 2 : 8;
         sq__regex **n = realloc(s->regexes, ncap * sizeof *n);
@@ -160,6 +218,8 @@ static int is_ascii(const char *s, size_t len) {
 }
 
 int sq__regex_search(const sq__regex *re, const char *subject, size_t len) {
+    int ascii = is_ascii(subject, len);
+    if (ascii && re->fixed) return fixed_match(re, subject, len);
     pcre2_match_data *md = thread_match_data();
     if (!md) return -1;
     /* pcre2_match runs the JIT code when there is some, after checking the
@@ -168,7 +228,7 @@ int sq__regex_search(const sq__regex *re, const char *subject, size_t len) {
      * invalid UTF-8 in UTF mode without the check is undefined. Invalid
      * UTF-8 counts as no match. */
     int rc;
-    if (re->jit && is_ascii(subject, len)) {
+    if (re->jit && ascii) {
         /* ASCII is valid UTF-8, so the check pcre2_match would make is
          * already done: call the JIT code directly (same result). */
         rc = pcre2_jit_match(re->code, (PCRE2_SPTR)subject, len, 0, 0, md, NULL);

@@ -87,6 +87,11 @@ typedef struct sq__regex {
     const char *src; /* NUL-terminated pattern text as written */
     size_t src_len;
     int jit;         /* JIT compiled (pcre2_match then runs the JIT code) */
+    /* Patterns of the shape ^(literal | \d | \d{n})*$ match an ASCII subject
+     * position by position: one byte per position, the literal or 0 for a
+     * digit; NULL when the pattern has another shape. */
+    const unsigned char *fixed;
+    size_t fixed_len;
 } sq__regex;
 
 typedef struct sq__prop {

@@ -683,7 +683,10 @@ static int v_array(vctx *c, const sq__snode *n, sq_json_value *x) {
     return errs;
 }
 
-static int key_eq(const char *a, size_t al, const char *b, size_t bl) { return al == bl && memcmp(a, b, al) == 0; }
+/* Lengths, then the first byte, before memcmp: most mismatches end early. */
+static int key_eq(const char *a, size_t al, const char *b, size_t bl) {
+    return al == bl && (al == 0 || (a[0] == b[0] && memcmp(a, b, al) == 0));
+}
 
 static int has_key(const sq_json_value *obj, const char *k, size_t n) { return sq_json_get(obj, k, n) != NULL; }
 
@@ -696,14 +699,21 @@ static int v_object(vctx *c, const sq__snode *n, sq_json_value *x) {
         sq_json_member *m = &x->u.obj.members[i];
         int matched = 0;
         /* Members usually come in the schema's order: try the property at
-         * the same index first (exact when property keys are distinct). */
-        size_t k0 = 0;
+         * the same index first (exact when property keys are distinct),
+         * then the others in order (the first match wins, as before). */
+        const sq__prop *p = NULL;
         if (i < n->num_props && n->props_distinct &&
-            key_eq(n->props[i].key, n->props[i].key_len, m->key, m->key_len))
-            k0 = i;
-        for (size_t k = k0; k < n->num_props; k++) {
-            const sq__prop *p = &n->props[k];
-            if (!key_eq(p->key, p->key_len, m->key, m->key_len)) continue;
+            key_eq(n->props[i].key, n->props[i].key_len, m->key, m->key_len)) {
+            p = &n->props[i];
+        } else {
+            for (size_t k = 0; k < n->num_props; k++) {
+                if (key_eq(n->props[k].key, n->props[k].key_len, m->key, m->key_len)) {
+                    p = &n->props[k];
+                    break;
+                }
+            }
+        }
+        if (p) {
             matched = 1;
             if (p->req_index >= 0) seen |= (uint64_t)1 << p->req_index;
             loc_push_key(c, m->key, m->key_len);
@@ -711,7 +721,6 @@ static int v_object(vctx *c, const sq__snode *n, sq_json_value *x) {
             loc_pop(c);
             if (e && !c->collect) return 1;
             errs += e;
-            break;
         }
         for (size_t k = 0; k < n->num_pattern_props; k++) {
             int r = sq__regex_search(&n->pattern_props[k].re, m->key, m->key_len);

@@ -144,6 +144,22 @@ static int server_init(sqpy_server *self, PyObject *args, PyObject *kwds) {
         return -1;
 
     size_t blen = strlen(type_base);
+    /* The core's own rule (sq_server_create), with a clearer message. */
+    for (size_t i = 0; i < blen; i++) {
+        unsigned char c = (unsigned char)type_base[i];
+        if (c < 0x20 || c == 0x7f) {
+            PyErr_SetString(PyExc_ValueError, "problem_type_base contains a control character");
+            return -1;
+        }
+    }
+    if (blen > SQ_PROBLEM_TYPE_BASE_MAX) {
+        PyErr_Format(PyExc_ValueError, "problem_type_base is longer than %d bytes",
+                     SQ_PROBLEM_TYPE_BASE_MAX);
+        return -1;
+    }
+    /* The core's own replies (404, 405, 413, its 422s, ...) use the same
+     * base as the problems rendered here; sq_server_create copies it. */
+    cfg.problem_type_base = type_base;
     self->problem_type_base = PyMem_Malloc(blen + 1);
     if (self->problem_type_base == NULL) {
         PyErr_NoMemory();

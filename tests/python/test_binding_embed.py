@@ -30,9 +30,12 @@ def _binary() -> str:
         os.path.join(ROOT, "build", f"embed-{sys.implementation.cache_tag}", "squall-server"),
         shutil.which("squall-server") or "",
     ]
-    for path in candidates:
-        if path and os.access(path, os.X_OK):
-            return path
+    # The freshest one: a stale install must not hide an in-tree rebuild
+    # (scripts/test-python-asan tests the installed package but does not
+    # reinstall the binary), nor an old in-tree build a fresh install.
+    found = [path for path in candidates if path and os.access(path, os.X_OK)]
+    if found:
+        return max(found, key=os.path.getmtime)
     pytest.skip("squall-server is not built (python3 setup.py build_ext --inplace)")
 
 

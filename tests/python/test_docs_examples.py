@@ -604,7 +604,7 @@ def test_problem_details_off() -> None:
 
 
 def test_problem_type_base() -> None:
-    """guide.md, "Errors": problem_type_base covers the problems Python renders."""
+    """guide.md, "Errors": problem_type_base covers every problem, Python's and the core's."""
     from squall import HTTPException, Squall
 
     app = Squall(problem_type_base="https://example.com/probs/")
@@ -619,9 +619,12 @@ def test_problem_type_base() -> None:
 
     with TestClient(app) as client:
         assert client.get("/gone").json()["type"] == "https://example.com/probs/gone"
-        # Replies the core renders itself keep the built-in base (today's behaviour).
-        assert client.get("/n?k=x").json()["type"] == "https://squall.dev/errors/validation-error"
-        assert client.get("/nowhere").json()["type"] == "https://squall.dev/errors/not-found"
+        # The replies the core renders by itself use the same base.
+        assert client.get("/n?k=x").json()["type"] == "https://example.com/probs/validation-error"
+        assert client.get("/nowhere").json()["type"] == "https://example.com/probs/not-found"
+        r = client.request("DELETE", "/n")
+        assert r.status_code == 405
+        assert r.json()["type"] == "https://example.com/probs/method-not-allowed"
 
 
 def test_exception_handlers() -> None:
