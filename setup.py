@@ -41,6 +41,10 @@ class BuildExtAndServer(build_ext):
         self._build_server()
 
     def _build_server(self) -> None:
+        # scripts/test-python-asan builds only the extension (with sanitizer
+        # flags that cannot link a standalone binary).
+        if os.environ.get("SQUALL_SKIP_SERVER_BINARY") == "1":
+            return
         source = os.path.join("src", "python", "embed", "squall_server.c")
         out = os.path.join(HERE, SERVER_BIN)
         if self._up_to_date(source, out):

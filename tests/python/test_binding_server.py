@@ -414,3 +414,17 @@ def test_core_timers_fire_through_the_asyncio_reader():
             elapsed = time.monotonic() - t0
         assert rest == b""
         assert 0.1 < elapsed < 3
+
+
+def test_problem_type_base_is_checked_before_the_core_gets_it():
+    # It now goes to sq_config (the core's own replies use it, see
+    # test_docs_examples.py::test_problem_type_base); a base the core refuses
+    # is a clear ValueError, not "cannot create server".
+    from test_binding_support import _squall
+
+    server = _squall.Server(host="127.0.0.1", port=0, problem_type_base="https://e.x/p/")
+    server.close()
+    with pytest.raises(ValueError, match="control character"):
+        _squall.Server(host="127.0.0.1", port=0, problem_type_base="https://e.x/\r\n")
+    with pytest.raises(ValueError, match="longer than"):
+        _squall.Server(host="127.0.0.1", port=0, problem_type_base="x" * 300)
