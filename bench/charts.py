@@ -1,6 +1,6 @@
 """PNG charts of results.json (run with the bench venv's python, where matplotlib is installed).
 
-    bench/.venv/bin/python bench/charts.py docs/benchmarks/results.json docs/benchmarks
+bench/.venv/bin/python bench/charts.py docs/benchmarks/results.json docs/benchmarks
 """
 
 import json
@@ -10,7 +10,7 @@ import sys
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
 COLORS = {"floor": "#444444", "squall": "#d62728", "native": "#7f7f7f", "python": "#1f77b4"}
 
@@ -35,9 +35,15 @@ def main(path: str, out: str) -> None:
         h = 0.8 / len(conns)
         for k, n in enumerate(conns):
             ys = [i + k * h for i in range(len(names))]
-            bars = ax.barh(ys, values[n], height=h, color=[COLORS.get(g, "#1f77b4") for g in groups],
-                           alpha=1.0 - 0.35 * k, label=f"{n} connections")
-            for b, v in zip(bars, values[n]):
+            bars = ax.barh(
+                ys,
+                values[n],
+                height=h,
+                color=[COLORS.get(g, "#1f77b4") for g in groups],
+                alpha=1.0 - 0.35 * k,
+                label=f"{n} connections",
+            )
+            for b, v in zip(bars, values[n], strict=False):
                 ax.text(b.get_width(), b.get_y() + b.get_height() / 2, f" {v:,.0f}", va="center", fontsize=7)
         ax.set_yticks([i + h * (len(conns) - 1) / 2 for i in range(len(names))])
         ax.set_yticklabels(names)
@@ -55,8 +61,11 @@ def ratio_heatmap(doc: dict, out: str) -> None:
     """Squall's req/s over each peer's, scenario by scenario, at the first connection count."""
     n = str(doc["settings"]["connections"][0])
     sids = [s for s in doc["scenarios"] if s in doc["ratios"]]
-    peers = [p for p in doc["contenders"] if p != "squall"
-             and any(f"squall/{p}" in doc["ratios"][s].get(n, {}) for s in sids)]
+    peers = [
+        p
+        for p in doc["contenders"]
+        if p != "squall" and any(f"squall/{p}" in doc["ratios"][s].get(n, {}) for s in sids)
+    ]
     if not sids or not peers:
         return
     grid = [[doc["ratios"][s].get(n, {}).get(f"squall/{p}", float("nan")) for s in sids] for p in peers]

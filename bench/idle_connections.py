@@ -23,6 +23,7 @@ buffers); kernel socket buffers are not in it, as for nginx's figures.
 Usage: python3 bench/idle_connections.py [--connections 10000]
        [--binary build/squall-cserver] [--load-seconds 5]
 """
+
 import argparse
 import os
 import resource
@@ -39,7 +40,7 @@ LOAD_CONNECTIONS = 64
 
 
 def rss_kib(pid):
-    with open("/proc/%d/status" % pid) as f:
+    with open(f"/proc/{pid}/status") as f:
         for line in f:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1])
@@ -55,8 +56,17 @@ def raise_nofile(need):
 
 
 def start_server(binary, max_conns):
-    args = [binary, "--port", "0", "--keepalive-timeout", "600", "--header-timeout", "600",
-            "--max-connections", str(max_conns)]
+    args = [
+        binary,
+        "--port",
+        "0",
+        "--keepalive-timeout",
+        "600",
+        "--header-timeout",
+        "600",
+        "--max-connections",
+        str(max_conns),
+    ]
     proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     ready, _, _ = select.select([proc.stdout], [], [], 10)
     if not ready:
@@ -65,7 +75,7 @@ def start_server(binary, max_conns):
     line = proc.stdout.readline().decode()
     if not line.startswith("listening on "):
         proc.kill()
-        raise RuntimeError("unexpected: %r" % line)
+        raise RuntimeError(f"unexpected: {line!r}")
     host, port = line.split()[-1].rsplit(":", 1)
     return proc, host, int(port)
 
@@ -106,7 +116,7 @@ def open_idle(host, port, n):
         for s in group:
             status, _ = read_one_response(s, b"")
             if status != 200:
-                raise RuntimeError("idle warm-up got %d" % status)
+                raise RuntimeError(f"idle warm-up got {status}")
         conns += group
     return conns
 
@@ -115,9 +125,12 @@ def run_load(host, port, seconds):
     """Returns (tool, requests per second)."""
     wrk = shutil.which("wrk")
     if wrk:
-        out = subprocess.run([wrk, "-t1", "-c%d" % LOAD_CONNECTIONS, "-d%ds" % seconds,
-                              "http://%s:%d/plaintext" % (host, port)],
-                             capture_output=True, text=True, timeout=seconds + 30).stdout
+        out = subprocess.run(
+            [wrk, "-t1", f"-c{LOAD_CONNECTIONS}", f"-d{seconds}s", f"http://{host}:{port}/plaintext"],
+            capture_output=True,
+            text=True,
+            timeout=seconds + 30,
+        ).stdout
         for line in out.splitlines():
             if line.startswith("Requests/sec:"):
                 return "wrk", float(line.split()[1])
@@ -152,7 +165,7 @@ def main():
     # (inherited by the server) covers both.
     limit = raise_nofile(n + LOAD_CONNECTIONS + 256)
     if limit < n + LOAD_CONNECTIONS + 64:
-        sys.exit("RLIMIT_NOFILE is %d, too low for %d connections" % (limit, n))
+        sys.exit(f"RLIMIT_NOFILE is {limit}, too low for {n} connections")
     proc, host, port = start_server(a.binary, n + LOAD_CONNECTIONS + 32)
     ok = False
     try:
@@ -171,14 +184,16 @@ def main():
             s.sendall(REQUEST)
             status, _ = read_one_response(s, b"")
             if status != 200:
-                raise RuntimeError("idle connection got %d after the load" % status)
+                raise RuntimeError(f"idle connection got {status} after the load")
         worst = max(after_open, after_load)
         per_conn = (worst - base) * 1024.0 / n
-        print("server: %s (pid %d)" % (a.binary, proc.pid))
-        print("idle keep-alive connections: %d (opened in %.1f s)" % (n, opened))
-        print("RSS: baseline %d KiB, with idle %d KiB, after load %d KiB" % (base, after_open, after_load))
-        print("load while idle held: %s, %d connections, %.0f requests/s" % (tool, LOAD_CONNECTIONS, rps))
-        print("RSS delta per idle connection: %.0f bytes (limit 8192)" % per_conn)
+        print(f"server: {a.binary} (pid {proc.pid})")
+        print(f"idle keep-alive connections: {n} (opened in {opened:.1f} s)")
+        print(
+            f"RSS: baseline {base:.0f} KiB, with idle {after_open:.0f} KiB, after load {after_load:.0f} KiB"
+        )
+        print(f"load while idle held: {tool}, {LOAD_CONNECTIONS} connections, {rps:.0f} requests/s")
+        print(f"RSS delta per idle connection: {per_conn:.0f} bytes (limit 8192)")
         ok = per_conn < 8192
         for s in conns:
             s.close()
@@ -190,7 +205,7 @@ def main():
             proc.kill()
             rc = proc.wait()
         if rc != 0:
-            print("server exit status %d" % rc)
+            print(f"server exit status {rc}")
             ok = False
     sys.exit(0 if ok else 1)
 

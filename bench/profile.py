@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Where the time goes (issue 5 point 7): instructions per request, by function group.
 
-    python bench/profile.py                  cserver (b) and Squall (b), (e); writes docs/benchmarks/profile-auto.md
+    python bench/profile.py                  cserver (b) and Squall (b), (e);
+                                             writes docs/benchmarks/profile-auto.md
     python bench/profile.py --requests 500 --out /tmp/profile.md
 
 For each server and scenario:
@@ -34,26 +35,68 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from benchkit import procstat, scenarios as S  # noqa: E402
-from benchkit.contenders import APPS, REPO  # noqa: E402
-from benchkit.setup_env import VENV_BIN, ensure_cserver, ensure_squall, log  # noqa: E402
+import contextlib
+
+from benchkit import procstat
+from benchkit import scenarios as S
+from benchkit.contenders import APPS, REPO
+from benchkit.setup_env import VENV_BIN, ensure_cserver, ensure_squall, log
 
 # (group, test) in order: the first that matches names the group.
 CORE_FILES = [
-    ("HTTP parsing", ("http1_", "percent_decode", "query_split", "body_decode", "form_urlencoded", "multipart")),
+    (
+        "HTTP parsing",
+        ("http1_", "percent_decode", "query_split", "body_decode", "form_urlencoded", "multipart"),
+    ),
     ("routing", ("router",)),
-    ("JSON parsing + validation", ("json_reader", "schema_", "validator", "param_coerce", "error_list",
-                                   "validation_problem", "problem")),
+    (
+        "JSON parsing + validation",
+        (
+            "json_reader",
+            "schema_",
+            "validator",
+            "param_coerce",
+            "error_list",
+            "validation_problem",
+            "problem",
+        ),
+    ),
     ("JSON encoding", ("json_writer", "python_to_json")),
     ("JSON -> Python objects", ("json_to_python",)),
-    ("Python call (binding)", ("dispatch", "coroutine_driver", "request_ctx", "module", "server_type",
-                               "src/python/response", "/response.c")),
-    ("event loop, connections, responses", ("loop", "server", "connection", "responder", "response_writer",
-                                            "date_cache", "buf", "arena", "config", "common", "access_log")),
+    (
+        "Python call (binding)",
+        (
+            "dispatch",
+            "coroutine_driver",
+            "request_ctx",
+            "module",
+            "server_type",
+            "src/python/response",
+            "/response.c",
+        ),
+    ),
+    (
+        "event loop, connections, responses",
+        (
+            "loop",
+            "server",
+            "connection",
+            "responder",
+            "response_writer",
+            "date_cache",
+            "buf",
+            "arena",
+            "config",
+            "common",
+            "access_log",
+        ),
+    ),
 ]
-SYSCALL_WRAPPERS = re.compile(r"^(__)?(epoll_\w+|read|readv|write|writev|recv\w*|send\w*|accept4?|close|"
-                              r"eventfd\w*|timerfd\w*|syscall|__libc_\w+|__GI___\w+|__internal_syscall\w*|"
-                              r"clock_gettime\w*|__clock_gettime\w*|futex\w*|__lll_\w+|pthread_cond_\w+)$")
+SYSCALL_WRAPPERS = re.compile(
+    r"^(__)?(epoll_\w+|read|readv|write|writev|recv\w*|send\w*|accept4?|close|"
+    r"eventfd\w*|timerfd\w*|syscall|__libc_\w+|__GI___\w+|__internal_syscall\w*|"
+    r"clock_gettime\w*|__clock_gettime\w*|futex\w*|__lll_\w+|pthread_cond_\w+)$"
+)
 MEMORY = re.compile(r"(malloc|free|calloc|realloc|memalign|_int_\w+|tcache|arena_get|sysmalloc|brk)")
 LINE = re.compile(r"^\s*([\d,]+)\s+(?:\(\s*[\d.]+%\)\s+)?(.*?)\s+\[(.+)\]\s*$")
 RECURSION = re.compile(r"'\d+$")
@@ -94,8 +137,9 @@ def group_of(fileloc: str, obj: str) -> str:
 def annotate(paths: list[str]) -> tuple[int, dict[str, int], list[tuple[int, str, str]]]:
     total, groups, merged = 0, {}, {}
     for path in paths:
-        r = subprocess.run(["callgrind_annotate", "--inclusive=no", "--threshold=100", path],
-                           capture_output=True, text=True)
+        r = subprocess.run(
+            ["callgrind_annotate", "--inclusive=no", "--threshold=100", path], capture_output=True, text=True
+        )
         for line in r.stdout.splitlines():
             m = TOTAL.match(line)
             if m:
@@ -166,14 +210,24 @@ def free_port() -> int:
 def server_argv(target: str, port: int) -> tuple[list[str], str]:
     if target == "cserver":
         return [os.path.join(REPO, "build", "squall-cserver"), "--port", str(port), "--workers", "1"], REPO
-    return [os.path.join(VENV_BIN, "python"), "-m", "squall", "run", "app:app", "--port", str(port),
-            "--workers", "1"], os.path.join(APPS, "squall")
+    return [
+        os.path.join(VENV_BIN, "python"),
+        "-m",
+        "squall",
+        "run",
+        "app:app",
+        "--port",
+        str(port),
+        "--workers",
+        "1",
+    ], os.path.join(APPS, "squall")
 
 
 def start(argv: list[str], cwd: str, port: int, timeout: float, log_path: str) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": os.path.join(APPS, "_shared"), "PYTHONDONTWRITEBYTECODE": "1"}
-    p = subprocess.Popen(argv, cwd=cwd, env=env, stdout=open(log_path, "wb"), stderr=subprocess.STDOUT,
-                         start_new_session=True)
+    p = subprocess.Popen(
+        argv, cwd=cwd, env=env, stdout=open(log_path, "wb"), stderr=subprocess.STDOUT, start_new_session=True
+    )
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if p.poll() is not None:
@@ -203,8 +257,15 @@ def callgrind_profile(target: str, sc: S.Scenario, n: int, warmup: int, tmp: str
     port = free_port()
     argv, cwd = server_argv(target, port)
     out = os.path.join(tmp, f"cg-{target}-{sc.id}.%p")
-    vg = ["valgrind", "--tool=callgrind", "--instr-atstart=no", "--trace-children=yes",
-          f"--callgrind-out-file={out}", "--quiet", *argv]
+    vg = [
+        "valgrind",
+        "--tool=callgrind",
+        "--instr-atstart=no",
+        "--trace-children=yes",
+        f"--callgrind-out-file={out}",
+        "--quiet",
+        *argv,
+    ]
     p = start(vg, cwd, port, 240, os.path.join(tmp, f"{target}-{sc.id}.log"))
     try:
         body = S.body_bytes(sc.body_file)
@@ -247,30 +308,38 @@ def strace_profile(target: str, sc: S.Scenario, n: int, warmup: int, tmp: str) -
     for line in open(out, errors="replace"):
         parts = line.split()
         if len(parts) >= 5 and parts[0][0].isdigit() and parts[-1] != "total":
-            try:
+            with contextlib.suppress(ValueError):
                 calls[parts[-1]] = int(parts[3])
-            except ValueError:
-                pass
     return calls
 
 
 def render(results: list[dict], n: int, warmup: int, command: str, stamp: str) -> str:
-    lines = ["# Where the time goes: instructions per request", "",
-             f"Generated by `{command}` ({stamp}): {n} sequential keep-alive requests per case after a warm-up of "
-             f"{warmup}, on one connection. Instructions are user-space instructions counted by callgrind "
-             "(valgrind) while the measured requests ran, per request, grouped by what the code does; kernel "
-             "work is not counted in instructions (no hardware counters on these machines), so the system "
-             "calls per request are given separately, counted by `strace -c` over the same number of "
-             "requests without valgrind.", ""]
+    lines = [
+        "# Where the time goes: instructions per request",
+        "",
+        f"Generated by `{command}` ({stamp}): {n} sequential keep-alive requests per case after a warm-up of "
+        f"{warmup}, on one connection. Instructions are user-space instructions counted by callgrind "
+        "(valgrind) while the measured requests ran, per request, grouped by what the code does; kernel "
+        "work is not counted in instructions (no hardware counters on these machines), so the system "
+        "calls per request are given separately, counted by `strace -c` over the same number of "
+        "requests without valgrind.",
+        "",
+    ]
     lines += ["| case | instructions / request (user space) | system calls / request |", "|---|---:|---:|"]
     for r in results:
         if r.get("error"):
             lines.append(f"| {r['title']} | not measured | - |")
             continue
         sc = sum((r.get("syscalls") or {}).values())
-        lines.append(f"| {r['title']} | {r['callgrind']['total'] / n:,.0f} | {f'{sc / n:.2f}' if sc else '-'} |")
-    lines += ["", "Groups are by self cost: an interpreter function called from Squall's C (creating a str, "
-              "hashing a dict key) counts under the interpreter.", ""]
+        lines.append(
+            f"| {r['title']} | {r['callgrind']['total'] / n:,.0f} | {f'{sc / n:.2f}' if sc else '-'} |"
+        )
+    lines += [
+        "",
+        "Groups are by self cost: an interpreter function called from Squall's C (creating a str, "
+        "hashing a dict key) counts under the interpreter.",
+        "",
+    ]
     for r in results:
         lines += [f"## {r['title']}", ""]
         if r.get("error"):
@@ -278,20 +347,36 @@ def render(results: list[dict], n: int, warmup: int, command: str, stamp: str) -
             continue
         cg = r["callgrind"]
         per = cg["total"] / n if n else 0
-        lines += [f"**{per:,.0f} instructions per request** (user space).", "",
-                  "| group | instructions / request | share |", "|---|---:|---:|"]
+        lines += [
+            f"**{per:,.0f} instructions per request** (user space).",
+            "",
+            "| group | instructions / request | share |",
+            "|---|---:|---:|",
+        ]
         for g, ir in sorted(cg["groups"].items(), key=lambda kv: -kv[1]):
             lines.append(f"| {g} | {ir / n:,.0f} | {100 * ir / max(cg['total'], 1):.1f}% |")
-        lines += ["", "Heaviest functions (self cost per request):", "", "| function | object | instr. / request |",
-                  "|---|---|---:|"]
+        lines += [
+            "",
+            "Heaviest functions (self cost per request):",
+            "",
+            "| function | object | instr. / request |",
+            "|---|---|---:|",
+        ]
         for ir, fn, obj in cg["top"]:
             lines.append(f"| `{fn}` | {obj} | {ir / n:,.0f} |")
         calls = r.get("syscalls") or {}
         if calls:
             total = sum(calls.values())
-            lines += ["", f"System calls per request: **{total / n:.2f}** ("
-                      + ", ".join(f"{k} {v / n:.2f}" for k, v in sorted(calls.items(), key=lambda kv: -kv[1])
-                                  if v / n >= 0.01) + ")"]
+            lines += [
+                "",
+                f"System calls per request: **{total / n:.2f}** ("
+                + ", ".join(
+                    f"{k} {v / n:.2f}"
+                    for k, v in sorted(calls.items(), key=lambda kv: -kv[1])
+                    if v / n >= 0.01
+                )
+                + ")",
+            ]
         lines.append("")
     return "\n".join(lines)
 
@@ -319,8 +404,10 @@ def main(argv: list[str]) -> int:
                 sc = scen[sid]
                 if target == "cserver" and sid not in ("plaintext", "json"):
                     continue
-                title = f"{'squall-cserver' if target == 'cserver' else 'Squall (Python handler)'}: " \
-                        f"({sc.letter}) {sc.title}"
+                title = (
+                    f"{'squall-cserver' if target == 'cserver' else 'Squall (Python handler)'}: "
+                    f"({sc.letter}) {sc.title}"
+                )
                 entry = {"title": title}
                 if why:
                     entry["error"] = why
@@ -334,8 +421,12 @@ def main(argv: list[str]) -> int:
                     except (RuntimeError, OSError, subprocess.SubprocessError) as e:
                         entry["error"] = str(e)
                 results.append(entry)
-    commit = subprocess.run(["git", "-C", REPO, "rev-parse", "--short", "HEAD"], capture_output=True,
-                            text=True).stdout.strip() or "unknown"
+    commit = (
+        subprocess.run(
+            ["git", "-C", REPO, "rev-parse", "--short", "HEAD"], capture_output=True, text=True
+        ).stdout.strip()
+        or "unknown"
+    )
     stamp = f"commit {commit}, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}"
     text = render(results, a.requests, a.warmup, command, stamp)
     os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)

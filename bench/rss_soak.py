@@ -26,6 +26,7 @@ Run from the repository root (uses the package built in place):
 Needs python/squall/_squall*.so for this interpreter; build it with
     python3 setup.py build_ext --inplace -q
 """
+
 from __future__ import annotations
 
 import argparse
@@ -45,7 +46,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ITEM_FILE = "/work/shared/bench/item-small.json"
 FALLBACK_ITEM = b'{"name":"Widget","price":19.99,"quantity":3,"tags":["blue","large","sale"],"active":true}'
 
-APP_SOURCE = '''
+APP_SOURCE = """
 import dataclasses
 import os
 
@@ -114,17 +115,21 @@ async def with_request(request: Request, name: str):
         "agent": request.headers.get("user-agent"),
         "cookie": request.cookies.get("c"),
     }
-'''
+"""
 
 
 def request_kinds(item_body: bytes) -> list[tuple[bytes, int]]:
     """(raw request, expected status) for each route."""
-    def get(target: str) -> bytes:
-        return (f"GET {target} HTTP/1.1\r\nHost: soak\r\nUser-Agent: rss-soak\r\n"
-                "Cookie: c=1\r\n\r\n").encode()
 
-    post = (b"POST /items HTTP/1.1\r\nHost: soak\r\nContent-Type: application/json\r\n"
-            b"Content-Length: " + str(len(item_body)).encode() + b"\r\n\r\n" + item_body)
+    def get(target: str) -> bytes:
+        return (
+            f"GET {target} HTTP/1.1\r\nHost: soak\r\nUser-Agent: rss-soak\r\nCookie: c=1\r\n\r\n"
+        ).encode()
+
+    post = (
+        b"POST /items HTTP/1.1\r\nHost: soak\r\nContent-Type: application/json\r\n"
+        b"Content-Length: " + str(len(item_body)).encode() + b"\r\n\r\n" + item_body
+    )
     return [
         (get("/hello"), 200),
         (get("/sync"), 200),
@@ -138,6 +143,7 @@ def request_kinds(item_body: bytes) -> list[tuple[bytes, int]]:
 
 
 # ---- the client ------------------------------------------------------------
+
 
 class Conn:
     """One keep-alive connection with at most one request in flight."""
@@ -182,12 +188,13 @@ class Conn:
                 keep = False
         if len(self.buf) < end + 4 + length:
             return None
-        self.buf = self.buf[end + 4 + length:]
+        self.buf = self.buf[end + 4 + length :]
         return status, keep
 
 
-def drive(conns: list[Conn], kinds: list[tuple[bytes, int]], count: int, start: int,
-          wrong: dict[int, int]) -> None:
+def drive(
+    conns: list[Conn], kinds: list[tuple[bytes, int]], count: int, start: int, wrong: dict[int, int]
+) -> None:
     """Sends `count` requests, rotating the kinds across the connections."""
     sel = selectors.DefaultSelector()
     for c in conns:
@@ -233,6 +240,7 @@ def drive(conns: list[Conn], kinds: list[tuple[bytes, int]], count: int, start: 
 
 # ---- the server ------------------------------------------------------------
 
+
 def worker_pids(supervisor: int) -> list[int]:
     """Children of the supervisor (the pre-forked workers)."""
     pids = []
@@ -260,7 +268,11 @@ def start_server(python: str, app_dir: str, log_path: str, leak: int) -> tuple[s
     log = open(log_path, "wb")
     proc = subprocess.Popen(
         [python, "-m", "squall", "run", "rss_soak_app:app", "--port", "0", "--workers", "1"],
-        stdout=log, stderr=subprocess.STDOUT, env=env, cwd=app_dir)
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=env,
+        cwd=app_dir,
+    )
     log.close()
     deadline = time.monotonic() + 30
     port = None
@@ -309,15 +321,28 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--requests", type=int, default=200_000)
     ap.add_argument("--every", type=int, default=10_000, help="sample RSS every N requests")
-    ap.add_argument("--baseline", type=int, default=50_000,
-                    help="growth is measured from the sample at this many requests")
+    ap.add_argument(
+        "--baseline",
+        type=int,
+        default=50_000,
+        help="growth is measured from the sample at this many requests",
+    )
     ap.add_argument("--connections", type=int, default=8)
     ap.add_argument("--max-growth", type=float, default=5.0, help="percent")
-    ap.add_argument("--leak-bytes", type=int, default=0,
-                    help="make /hello leak this much per call (to see the check fail)")
+    ap.add_argument(
+        "--leak-bytes",
+        type=int,
+        default=0,
+        help="make /hello leak this much per call (to see the check fail)",
+    )
     args = ap.parse_args()
-    if args.every <= 0 or args.requests % args.every or args.baseline % args.every \
-            or not 0 < args.baseline < args.requests or args.connections < 1:
+    if (
+        args.every <= 0
+        or args.requests % args.every
+        or args.baseline % args.every
+        or not 0 < args.baseline < args.requests
+        or args.connections < 1
+    ):
         ap.error("--requests and --baseline must be positive multiples of --every, baseline < requests")
     if not extension_present():
         print("rss_soak: building the extension in place", file=sys.stderr)
@@ -362,8 +387,10 @@ def main() -> int:
     for n, rss, t in samples:
         rel = f"{(rss - base) * 100.0 / base:+.2f}%" if base and n >= args.baseline else ""
         print(f"{n:>9} {rss:>10} {rel:>10} {t:>9.1f}")
-    print(f"connections {args.connections}, reconnects {reconnects}, "
-          f"server log {log_size} bytes, server exit status {rc}")
+    print(
+        f"connections {args.connections}, reconnects {reconnects}, "
+        f"server log {log_size} bytes, server exit status {rc}"
+    )
     if failure:
         print(f"FAIL: {failure}")
         print(log_text[-2000:])
@@ -376,8 +403,10 @@ def main() -> int:
         return 1
     last_n, last_rss, _ = samples[-1]
     growth = (last_rss - base) * 100.0 / base
-    print(f"growth from {args.baseline} to {last_n} requests: {last_rss - base:+d} KiB ({growth:+.2f}%), "
-          f"limit {args.max_growth:.1f}%")
+    print(
+        f"growth from {args.baseline} to {last_n} requests: {last_rss - base:+d} KiB ({growth:+.2f}%), "
+        f"limit {args.max_growth:.1f}%"
+    )
     if growth > args.max_growth:
         print("FAIL: RSS grew")
         return 1

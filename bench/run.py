@@ -30,9 +30,12 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from benchkit import contenders as C  # noqa: E402
-from benchkit import machine, probe, procstat, report, scenarios as S, setup_env, wrk  # noqa: E402
-from benchkit.setup_env import log  # noqa: E402
+import contextlib
+
+from benchkit import contenders as C
+from benchkit import machine, probe, procstat, report, setup_env, wrk
+from benchkit import scenarios as S
+from benchkit.setup_env import log
 
 QUICK_CONTENDERS = ["cserver", "squall"]
 
@@ -41,24 +44,40 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     names = ", ".join(c.name for c in C.ALL)
     ids = ", ".join(f"{s.id} ({s.letter})" for s in S.all_scenarios())
     p = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog=f"contenders: {names}\nscenarios: {ids}")
-    p.add_argument("--quick", action="store_true",
-                   help="Squall contenders only (cserver, squall), 64 connections, 1 short run; "
-                        "writes nothing under docs/; non-zero exit on a wrong answer or wrk errors")
-    p.add_argument("--only", action="append", default=[], metavar="contenders=A,B,scenarios=X,Y",
-                   help="pick contenders and/or scenarios (same as --contenders/--scenarios)")
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=f"contenders: {names}\nscenarios: {ids}",
+    )
+    p.add_argument(
+        "--quick",
+        action="store_true",
+        help="Squall contenders only (cserver, squall), 64 connections, 1 short run; "
+        "writes nothing under docs/; non-zero exit on a wrong answer or wrk errors",
+    )
+    p.add_argument(
+        "--only",
+        action="append",
+        default=[],
+        metavar="contenders=A,B,scenarios=X,Y",
+        help="pick contenders and/or scenarios (same as --contenders/--scenarios)",
+    )
     p.add_argument("--contenders", default="", help="comma-separated contender names")
     p.add_argument("--scenarios", default="", help="comma-separated scenario ids or letters")
     p.add_argument("--connections", default="", help="comma-separated (default 64,256; quick: 64)")
     p.add_argument("--duration", type=float, help="seconds per measured run (default 2; quick: 1)")
     p.add_argument("--runs", type=int, help="measured runs per cell, median reported (default 3; quick: 1)")
     p.add_argument("--warmup", type=float, help="warm-up seconds per cell (default 1; quick: 0)")
-    p.add_argument("--out", help="results directory (default docs/benchmarks for an unfiltered full run, "
-                                 "bench/.results otherwise; --quick writes nothing unless --out is given)")
+    p.add_argument(
+        "--out",
+        help="results directory (default docs/benchmarks for an unfiltered full run, "
+        "bench/.results otherwise; --quick writes nothing unless --out is given)",
+    )
     p.add_argument("--no-install", action="store_true", help="skip apt-get, pip and make steps")
-    p.add_argument("--check-only", action="store_true",
-                   help="start each contender and check every scenario's answer, without load")
+    p.add_argument(
+        "--check-only",
+        action="store_true",
+        help="start each contender and check every scenario's answer, without load",
+    )
     p.add_argument("--no-charts", action="store_true", help="skip the matplotlib PNGs")
     a = p.parse_args(argv)
 
@@ -125,15 +144,25 @@ class Server:
     """One contender's process (group), pinned to CPU 0."""
 
     def __init__(self, launch: C.Launch, tmpdir: str):
-        env = {**os.environ, **launch.env,
-               "PYTHONPATH": os.path.join(C.APPS, "_shared"),
-               "BENCH_PAYLOADS": S.PAYLOADS, "PYTHONDONTWRITEBYTECODE": "1"}
+        env = {
+            **os.environ,
+            **launch.env,
+            "PYTHONPATH": os.path.join(C.APPS, "_shared"),
+            "BENCH_PAYLOADS": S.PAYLOADS,
+            "PYTHONDONTWRITEBYTECODE": "1",
+        }
         env.pop("VIRTUAL_ENV", None)
         self.log_path = os.path.join(tmpdir, "server.log")
         self.log = open(self.log_path, "wb")
         self.argv = ["taskset", "-c", "0", *launch.argv]
-        self.proc = subprocess.Popen(self.argv, cwd=launch.cwd, env=env, stdout=self.log,
-                                     stderr=subprocess.STDOUT, start_new_session=True)
+        self.proc = subprocess.Popen(
+            self.argv,
+            cwd=launch.cwd,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
 
     def alive(self) -> bool:
         return self.proc.poll() is None
@@ -143,29 +172,24 @@ class Server:
         self.log.flush()
         with open(self.log_path, "rb") as f:
             text = f.read().decode("utf-8", "replace")
-        key = [ln.strip() for ln in text.splitlines()
-               if any(w in ln for w in ("Fatal", "Error", "error:", "Segmentation", "Killed", "panicked"))]
+        key = [
+            ln.strip()
+            for ln in text.splitlines()
+            if any(w in ln for w in ("Fatal", "Error", "error:", "Segmentation", "Killed", "panicked"))
+        ]
         return (" | ".join(key[:3]) + " || " if key else "") + text[-n:].strip()
 
     def stop(self) -> None:
         # Only the process group this object started.
         if self.alive():
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.proc.pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 self.proc.wait(timeout=8)
-            except subprocess.TimeoutExpired:
-                pass
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(self.proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             self.proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            pass
         self.log.close()
 
 
@@ -180,13 +204,15 @@ def summarize(sc: S.Scenario, runs: list[dict]) -> dict:
     return {
         # wrk's coordinated-omission correction assumes one request per round trip, so its
         # latency percentiles are meaningless under pipelining: none reported there.
-        "rps": med("rps"), "p50_us": None if pipelined else med("p50_us"),
+        "rps": med("rps"),
+        "p50_us": None if pipelined else med("p50_us"),
         "p99_us": None if pipelined else med("p99_us"),
         "cpu_us_per_req": cpu / total_req * 1e6 if total_req else None,
         # share of its core the server used: well under 100% means something else (wrk's
         # single core, or the other tenants of a shared machine) limited the rate
         "server_core_util": cpu / seconds if seconds else None,
-        "requests": total_req, "socket_errors": sum(r["socket_errors"] for r in runs),
+        "requests": total_req,
+        "socket_errors": sum(r["socket_errors"] for r in runs),
         # for the 422 scenario every reply must be the error, so a 2xx is the unexpected one
         "unexpected_status": non2xx if sc.expect_status < 300 else total_req - non2xx,
         "runs": runs,
@@ -242,12 +268,26 @@ class Slot:
 
 def new_result(c: C.Contender, scen: list[S.Scenario]) -> dict:
     # every scenario gets a slot now, so the report keeps the scenarios' order
-    return {"label": c.label, "group": c.group, "notes": c.notes, "status": "ok", "reason": None,
-            "scenarios": {sc.id: ({"status": "pending", "reason": None} if c.supports(sc.id) else
-                                  {"status": "n/a", "reason": "not served natively by this contender"})
-                          for sc in scen},
-            "peak_rss_kib": None, "peak_rss_largest_process_kib": None, "processes": None,
-            "command": None, "restarts": 0}
+    return {
+        "label": c.label,
+        "group": c.group,
+        "notes": c.notes,
+        "status": "ok",
+        "reason": None,
+        "scenarios": {
+            sc.id: (
+                {"status": "pending", "reason": None}
+                if c.supports(sc.id)
+                else {"status": "n/a", "reason": "not served natively by this contender"}
+            )
+            for sc in scen
+        },
+        "peak_rss_kib": None,
+        "peak_rss_largest_process_kib": None,
+        "processes": None,
+        "command": None,
+        "restarts": 0,
+    }
 
 
 def settle_pending(out: dict, reason: str) -> None:
@@ -256,7 +296,9 @@ def settle_pending(out: dict, reason: str) -> None:
             cell.update(status="not run", reason=reason)
 
 
-def run_all(chosen: list[C.Contender], scen: list[S.Scenario], args, unavailable: dict, tmp_root: str) -> dict:
+def run_all(
+    chosen: list[C.Contender], scen: list[S.Scenario], args, unavailable: dict, tmp_root: str
+) -> dict:
     """Every server is started once and stays up; each (scenario, connections) cell is measured
     run by run across all contenders in turn (the order rotating from run to run), so the
     figures a ratio is made of were taken minutes apart at most, not half an hour."""
@@ -290,7 +332,7 @@ def run_all(chosen: list[C.Contender], scen: list[S.Scenario], args, unavailable
                 with open(body_path, "wb") as f:
                     f.write(body)
             live = [slot for slot in slots if slot.c.supports(sc.id) and check(slot, sc, body, args)]
-            for conns in ([] if args.check_only else args.connection_list):
+            for conns in [] if args.check_only else args.connection_list:
                 live = measure_round(live, sc, conns, body_path, args)
         for slot in slots:
             if slot.alive():
@@ -299,7 +341,9 @@ def run_all(chosen: list[C.Contender], scen: list[S.Scenario], args, unavailable
                 slot.out["processes"] = len(procstat.tree(slot.pid))
             crashed = [sid for sid, cell in slot.out["scenarios"].items() if cell["status"] == "crashed"]
             if crashed:
-                slot.out["reason"] = f"crashed in {', '.join(crashed)} (restarted {slot.out['restarts']} times)"
+                slot.out["reason"] = (
+                    f"crashed in {', '.join(crashed)} (restarted {slot.out['restarts']} times)"
+                )
             settle_pending(slot.out, "not run")
     finally:
         for slot in slots:
@@ -321,8 +365,10 @@ def check(slot: Slot, sc: S.Scenario, body: bytes | None, args) -> bool:
     if wrong:
         log(f"{slot.c.name} {sc.id}: WRONG: {wrong}")
         crashed = not slot.alive()
-        out["scenarios"][sc.id] = {"status": "crashed" if crashed else "wrong",
-                                   "reason": wrong + (f"; log: {slot.server.log_tail()}" if crashed else "")}
+        out["scenarios"][sc.id] = {
+            "status": "crashed" if crashed else "wrong",
+            "reason": wrong + (f"; log: {slot.server.log_tail()}" if crashed else ""),
+        }
         return False
     out["scenarios"][sc.id] = {"status": "ok", "reason": None, "by_conn": {}, "notes": notes}
     if args.check_only:
@@ -368,11 +414,15 @@ def measure_round(live: list[Slot], sc: S.Scenario, conns: int, body_path: str |
             cell["by_conn"][str(conns)] = m
             if (m["socket_errors"] or m["unexpected_status"]) and cell["status"] == "ok":
                 cell["status"] = "errors"
-                cell["reason"] = (f"{m['socket_errors']} socket errors, {m['unexpected_status']} "
-                                  f"unexpected statuses at {conns} connections")
-            log(f"{name:16} {sc.id:13} c={conns:<4} {m['rps']:>10.0f} req/s  p50 {report.ms(m['p50_us'])} ms"
+                cell["reason"] = (
+                    f"{m['socket_errors']} socket errors, {m['unexpected_status']} "
+                    f"unexpected statuses at {conns} connections"
+                )
+            log(
+                f"{name:16} {sc.id:13} c={conns:<4} {m['rps']:>10.0f} req/s  p50 {report.ms(m['p50_us'])} ms"
                 f"  p99 {report.ms(m['p99_us'])} ms  cpu {m['cpu_us_per_req'] or 0:.1f} us/req"
-                + (f"  ERRORS: {cell['reason']}" if cell["status"] == "errors" else ""))
+                + (f"  ERRORS: {cell['reason']}" if cell["status"] == "errors" else "")
+            )
         if not slot.alive():
             cell["status"] = "crashed"
             cell["reason"] = f"the server died under load at {conns} connections: {slot.server.log_tail()}"
@@ -393,7 +443,7 @@ def main(argv: list[str]) -> int:
 
     unavailable: dict[str, str] = {}
     if not args.no_install:
-        apt_needed = ["wrk"] + sorted({p for c in chosen for p in c.apt})
+        apt_needed = ["wrk", *sorted({p for c in chosen for p in c.apt})]
         apt_failed = setup_env.ensure_apt(apt_needed)
         if "wrk" in apt_failed:
             log(f"cannot run without wrk: {apt_failed['wrk']}")
@@ -402,9 +452,12 @@ def main(argv: list[str]) -> int:
             for p in c.apt:
                 if p in apt_failed:
                     unavailable[c.name] = apt_failed[p]
-        wanted = [r for r in setup_env.requirements()
-                  if any(setup_env._dist_name(r) in (setup_env._dist_name(x) for x in c.pip) for c in chosen)
-                  or r == "matplotlib" and not (args.quick or args.no_charts)]
+        wanted = [
+            r
+            for r in setup_env.requirements()
+            if any(setup_env._dist_name(r) in (setup_env._dist_name(x) for x in c.pip) for c in chosen)
+            or (r == "matplotlib" and not (args.quick or args.no_charts))
+        ]
         py_chosen = [c for c in chosen if c.group in ("python", "squall")]
         if py_chosen or wanted:
             pip_failed = setup_env.ensure_venv(wanted)
@@ -422,8 +475,9 @@ def main(argv: list[str]) -> int:
             if why:
                 unavailable["cserver"] = why
     else:
-        if any(c.name == "cserver" for c in chosen) and not os.path.exists(os.path.join(C.REPO, "build",
-                                                                                         "squall-cserver")):
+        if any(c.name == "cserver" for c in chosen) and not os.path.exists(
+            os.path.join(C.REPO, "build", "squall-cserver")
+        ):
             unavailable["cserver"] = "build/squall-cserver does not exist (run make build/squall-cserver)"
     for c in chosen:
         if c.group in ("python", "squall") and not os.path.exists(os.path.join(setup_env.VENV_BIN, "python")):
@@ -432,8 +486,10 @@ def main(argv: list[str]) -> int:
     cells = sum(1 for c in chosen for s in scen if c.supports(s.id)) * len(args.connection_list)
     # per run: wrk's start-up and the idle check come on top of the duration
     est = cells * (args.warmup + 0.3 + args.runs * (args.duration + 0.3)) + 5 * len(chosen)
-    log(f"{len(chosen)} contenders, {len(scen)} scenarios, connections {args.connection_list}: "
-        f"{cells} cells, about {est / 60:.1f} minutes")
+    log(
+        f"{len(chosen)} contenders, {len(scen)} scenarios, connections {args.connection_list}: "
+        f"{cells} cells, about {est / 60:.1f} minutes"
+    )
 
     with tempfile.TemporaryDirectory(prefix="squall-bench-") as tmp_root:
         results = run_all(chosen, scen, args, unavailable, tmp_root)
@@ -442,19 +498,37 @@ def main(argv: list[str]) -> int:
     doc = {
         "command": command,
         "quick": args.quick,
-        "settings": {"connections": args.connection_list, "duration_s": args.duration, "runs": args.runs,
-                     "warmup_s": args.warmup, "server_cpu": 0, "wrk_cpu": 1, "wrk_threads": 1},
+        "settings": {
+            "connections": args.connection_list,
+            "duration_s": args.duration,
+            "runs": args.runs,
+            "warmup_s": args.warmup,
+            "server_cpu": 0,
+            "wrk_cpu": 1,
+            "wrk_threads": 1,
+        },
         "started_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
         "elapsed_s": round(time.time() - started, 1),
         "machine": machine.describe(os.path.join(setup_env.VENV_BIN, "python"), versions),
-        "scenarios": {s.id: {"letter": s.letter, "title": s.title, "method": s.method, "path": s.path,
-                             "body": s.body_file, "expect_status": s.expect_status, "pipeline": s.pipeline}
-                      for s in scen},
+        "scenarios": {
+            s.id: {
+                "letter": s.letter,
+                "title": s.title,
+                "method": s.method,
+                "path": s.path,
+                "body": s.body_file,
+                "expect_status": s.expect_status,
+                "pipeline": s.pipeline,
+            }
+            for s in scen
+        },
         "contenders": results,
     }
     if setup_env.STALE_NOTE and "squall" in results:
-        results["squall"]["notes"] += (" | STALE BUILD: the current sources did not install, an earlier "
-                                       "build was measured: " + setup_env.STALE_NOTE[0])
+        results["squall"]["notes"] += (
+            " | STALE BUILD: the current sources did not install, an earlier "
+            "build was measured: " + setup_env.STALE_NOTE[0]
+        )
     doc["ratios"] = report.ratios(doc)
     doc["targets"] = report.targets(doc)
 
@@ -462,11 +536,14 @@ def main(argv: list[str]) -> int:
     failures = report.squall_failures(doc)
     out = args.out
     if out is None and not args.quick:
-        out = os.path.join(C.BENCH, ".results") if args.filtered else os.path.join(C.REPO, "docs", "benchmarks")
+        out = (
+            os.path.join(C.BENCH, ".results") if args.filtered else os.path.join(C.REPO, "docs", "benchmarks")
+        )
     if out:
         os.makedirs(out, exist_ok=True)
-        report.write(doc, out, charts=not args.no_charts,
-                     venv_python=os.path.join(setup_env.VENV_BIN, "python"))
+        report.write(
+            doc, out, charts=not args.no_charts, venv_python=os.path.join(setup_env.VENV_BIN, "python")
+        )
         log(f"results written to {out}")
     if args.quick:
         if failures:

@@ -1,7 +1,7 @@
 """The README's example app.
 
-    squall run examples.hello:app --port 8000      # or: cd examples && squall run hello:app
-    curl 'http://127.0.0.1:8000/items/42?q=hi' -H 'x-token: secret'
+squall run examples.hello:app --port 8000      # or: cd examples && squall run hello:app
+curl 'http://127.0.0.1:8000/items/42?q=hi' -H 'x-token: secret'
 """
 
 from __future__ import annotations

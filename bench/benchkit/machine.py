@@ -40,7 +40,9 @@ def describe(venv_python: str, versions: dict[str, str]) -> dict:
         "memory_gib": round(mem_kib / 1048576, 1),
         "kernel": platform.release(),
         "os": _first_line(["sh", "-c", ". /etc/os-release && echo $PRETTY_NAME"]),
-        "python": _first_line([venv_python, "--version"]) if os.path.exists(venv_python) else platform.python_version(),
+        "python": _first_line([venv_python, "--version"])
+        if os.path.exists(venv_python)
+        else platform.python_version(),
         "wrk": _first_line(["wrk", "-v"]),
         "nginx": _first_line(["nginx", "-v"]),
         "h2o": _first_line(["h2o", "--version"]),

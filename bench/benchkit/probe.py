@@ -50,7 +50,10 @@ def check(port: int, scenario, body: bytes | None, bodies, notes: list | None = 
     except (OSError, http.client.HTTPException) as e:
         return f"request failed: {e}"
     if status != scenario.expect_status:
-        return f"{scenario.method} {scenario.path}: status {status}, expected {scenario.expect_status}: {data[:200]!r}"
+        return (
+            f"{scenario.method} {scenario.path}: status {status}, "
+            f"expected {scenario.expect_status}: {data[:200]!r}"
+        )
     if scenario.expect_text is not None and data.decode("utf-8", "replace") != scenario.expect_text:
         return f"body {data[:200]!r}, expected {scenario.expect_text!r}"
     if scenario.expect_json is not None:
@@ -70,5 +73,7 @@ def check(port: int, scenario, body: bytes | None, bodies, notes: list | None = 
         except (OSError, http.client.HTTPException) as e:
             return f"probe {method} {path} failed: {e}"
         if st not in want:
-            return f"probe {method} {path} ({body_name or 'no body'}): status {st}, expected {want}: {d[:160]!r}"
+            return (
+                f"probe {method} {path} ({body_name or 'no body'}): status {st}, expected {want}: {d[:160]!r}"
+            )
     return None

@@ -14,7 +14,7 @@ def _stat_fields(pid: int) -> list[str] | None:
     except OSError:
         return None
     # The command name may contain spaces: split after its closing parenthesis.
-    return data[data.rindex(")") + 2:].split()
+    return data[data.rindex(")") + 2 :].split()
 
 
 def tree(root: int) -> list[int]:

@@ -34,8 +34,13 @@ def ensure_apt(packages: list[str]) -> dict[str, str]:
     try:
         subprocess.run(["apt-get", "update", "-qq"], capture_output=True, timeout=300)
         for p in missing:
-            r = subprocess.run(["apt-get", "install", "-y", "-qq", p], capture_output=True, text=True, timeout=600,
-                               env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+            r = subprocess.run(
+                ["apt-get", "install", "-y", "-qq", p],
+                capture_output=True,
+                text=True,
+                timeout=600,
+                env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
+            )
             if r.returncode != 0 or shutil.which(APT_TOOLS.get(p, p)) is None:
                 failed[p] = f"apt-get install {p} failed: {(r.stderr or r.stdout).strip()[-200:]}"
     except (OSError, subprocess.SubprocessError) as e:
@@ -66,8 +71,12 @@ def ensure_venv(wanted: list[str], python: str = sys.executable) -> dict[str, st
         if _dist_name(req).lower() in installed:
             continue
         log(f"pip install {req}")
-        r = subprocess.run([os.path.join(VENV_BIN, "python"), "-m", "pip", "install", "-q", req],
-                           capture_output=True, text=True, timeout=900)
+        r = subprocess.run(
+            [os.path.join(VENV_BIN, "python"), "-m", "pip", "install", "-q", req],
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
         if r.returncode != 0:
             lines = [ln for ln in (r.stderr or r.stdout).splitlines() if "WARNING" not in ln]
             failed[_dist_name(req).lower()] = "pip install failed: " + " | ".join(lines[-3:])[-300:]
@@ -78,8 +87,11 @@ def installed_versions() -> dict[str, str]:
     py = os.path.join(VENV_BIN, "python")
     if not os.path.exists(py):
         return {}
-    r = subprocess.run([py, "-m", "pip", "list", "--format=freeze", "--disable-pip-version-check"],
-                       capture_output=True, text=True)
+    r = subprocess.run(
+        [py, "-m", "pip", "list", "--format=freeze", "--disable-pip-version-check"],
+        capture_output=True,
+        text=True,
+    )
     out = {}
     for line in r.stdout.splitlines():
         if "==" in line:
@@ -93,14 +105,26 @@ def _squall_source_hash() -> str | None:
     if not os.path.exists(os.path.join(REPO, "pyproject.toml")):
         return None
     h = hashlib.sha256()
-    for top in ("pyproject.toml", "setup.py", "setup.cfg", "meson.build", "CMakeLists.txt", "src", "include",
-                "python"):
+    for top in (
+        "pyproject.toml",
+        "setup.py",
+        "setup.cfg",
+        "meson.build",
+        "CMakeLists.txt",
+        "src",
+        "include",
+        "python",
+    ):
         path = os.path.join(REPO, top)
         if os.path.isfile(path):
             paths = [path]
         else:
-            paths = sorted(os.path.join(d, f) for d, _, fs in os.walk(path) for f in fs
-                           if "__pycache__" not in d and not f.endswith((".pyc", ".so", ".o")))
+            paths = sorted(
+                os.path.join(d, f)
+                for d, _, fs in os.walk(path)
+                for f in fs
+                if "__pycache__" not in d and not f.endswith((".pyc", ".so", ".o"))
+            )
         for p in paths:
             h.update(p.encode())
             with open(p, "rb") as f:
@@ -120,8 +144,21 @@ def ensure_squall() -> str | None:
     if os.path.exists(stamp) and open(stamp).read() == digest:
         return None
     log("pip install <repo root> (squall) into the bench venv")
-    r = subprocess.run([os.path.join(VENV_BIN, "python"), "-m", "pip", "install", "-q", "--force-reinstall",
-                        "--no-deps", REPO], capture_output=True, text=True, timeout=900)
+    r = subprocess.run(
+        [
+            os.path.join(VENV_BIN, "python"),
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--force-reinstall",
+            "--no-deps",
+            REPO,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     if r.returncode != 0:
         text = (r.stderr or "") + (r.stdout or "")
         errors = [ln.strip() for ln in text.splitlines() if "error" in ln.lower() and "WARNING" not in ln]
@@ -132,8 +169,12 @@ def ensure_squall() -> str | None:
             STALE_NOTE.append(why)
             return None
         return why
-    imp = subprocess.run([os.path.join(VENV_BIN, "python"), "-c", "import squall._squall"],
-                         capture_output=True, text=True, cwd=BENCH)
+    imp = subprocess.run(
+        [os.path.join(VENV_BIN, "python"), "-c", "import squall._squall"],
+        capture_output=True,
+        text=True,
+        cwd=BENCH,
+    )
     if imp.returncode != 0:
         if os.path.exists(stamp):
             os.unlink(stamp)  # rebuild next time
@@ -145,8 +186,9 @@ def ensure_squall() -> str | None:
 
 def ensure_cserver() -> str | None:
     """make build/squall-cserver (incremental); None or why it is missing."""
-    r = subprocess.run(["make", "-j2", "build/squall-cserver"], cwd=REPO, capture_output=True, text=True,
-                       timeout=900)
+    r = subprocess.run(
+        ["make", "-j2", "build/squall-cserver"], cwd=REPO, capture_output=True, text=True, timeout=900
+    )
     if r.returncode != 0 or not os.path.exists(os.path.join(REPO, "build", "squall-cserver")):
         return "make build/squall-cserver failed: " + (r.stderr or r.stdout).strip()[-300:]
     return None

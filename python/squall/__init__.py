@@ -1,12 +1,12 @@
 """Squall: a Python web framework whose whole HTTP engine is written in C.
 
-    from squall import Squall
+from squall import Squall
 
-    app = Squall()
+app = Squall()
 
-    @app.get("/items/{item_id:int}")
-    async def read_item(item_id: int, q: str | None = None):
-        return {"item_id": item_id, "q": q}
+@app.get("/items/{item_id:int}")
+async def read_item(item_id: int, q: str | None = None):
+    return {"item_id": item_id, "q": q}
 """
 
 from . import status

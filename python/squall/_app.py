@@ -83,7 +83,9 @@ def _as_response(result: object, status_code: int = 200) -> Response:
 
 def _check_depth(depth: int | None, what: str) -> None:
     # The core accepts 1..10000 (include/squall/validator.h, "max_depth").
-    if depth is not None and (isinstance(depth, bool) or not isinstance(depth, int) or not 1 <= depth <= 10000):
+    if depth is not None and (
+        isinstance(depth, bool) or not isinstance(depth, int) or not 1 <= depth <= 10000
+    ):
         raise ValueError(f"{what} must be an integer from 1 to 10000, not {depth!r}")
 
 
@@ -180,7 +182,8 @@ class Squall(Router):
                         hints = typing.get_type_hints(route.endpoint, include_extras=True)
                     except Exception as exc:
                         raise TypeError(
-                            f"route {route.path}: response validation needs a resolvable return annotation: {exc}"
+                            f"route {route.path}: response validation needs a resolvable "
+                            f"return annotation: {exc}"
                         ) from exc
                     response_type = hints.get("return", Any)
                 plan = dataclasses.replace(
@@ -210,7 +213,11 @@ class Squall(Router):
             if not self.problem_details:
                 return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
             return problem_response(
-                exc.status_code, exc.detail, title=exc.title, headers=exc.headers, type_base=self.problem_type_base
+                exc.status_code,
+                exc.detail,
+                title=exc.title,
+                headers=exc.headers,
+                type_base=self.problem_type_base,
             )
         where = f" in {request.method} {request.path}" if request is not None else ""
         logger.error("unhandled exception%s", where, exc_info=exc)
@@ -246,4 +253,6 @@ class Squall(Router):
         """Serve until SIGTERM/SIGINT (pre-forked workers sharing the port)."""
         from ._supervisor import serve
 
-        raise SystemExit(serve(self, host=host, port=port, workers=workers, access_log=access_log, limits=limits))
+        raise SystemExit(
+            serve(self, host=host, port=port, workers=workers, access_log=access_log, limits=limits)
+        )

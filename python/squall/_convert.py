@@ -79,7 +79,10 @@ def _to_timedelta(v: Any) -> Any:
     if m is None:
         raise ValueError(f"invalid duration {v!r}")
     td = dt.timedelta(
-        days=float(m["d"] or 0), hours=float(m["h"] or 0), minutes=float(m["m"] or 0), seconds=float(m["s"] or 0)
+        days=float(m["d"] or 0),
+        hours=float(m["h"] or 0),
+        minutes=float(m["m"] or 0),
+        seconds=float(m["s"] or 0),
     )
     return -td if m["sign"] == "-" else td
 
@@ -225,7 +228,7 @@ class _Builder:
             assert only is not None
             return lambda v: None if v is None else only(v)
         # Several members: the first whose JSON shape fits and whose conversion succeeds.
-        checks = [(_json_shape(m), c) for m, c in zip(non_null, convs)]
+        checks = [(_json_shape(m), c) for m, c in zip(non_null, convs, strict=False)]
 
         def convert(v: Any) -> Any:
             if v is None:
@@ -282,7 +285,7 @@ class _Builder:
                 return v
             if isinstance(v, dict):
                 v = [v[n] for n in fields if n in v]
-            return tp(*(x if c is None else c(x) for x, c in zip(v, convs)))
+            return tp(*(x if c is None else c(x) for x, c in zip(v, convs, strict=False)))
 
         return convert
 
@@ -315,7 +318,7 @@ def _generate_object_converter(tp: type, plan: list[tuple[str, Converter | None,
         lines.append(f"    return _cls({', '.join([*required_args, '**kw'])})")
     else:
         lines.append(f"    return _cls({', '.join(required_args)})")
-    exec(compile("\n".join(lines), f"<squall converter for {tp.__qualname__}>", "exec"), namespace)  # noqa: S102
+    exec(compile("\n".join(lines), f"<squall converter for {tp.__qualname__}>", "exec"), namespace)
     convert: Converter = namespace["convert"]
     return convert
 

@@ -33,14 +33,22 @@ from ._upload import UploadFile
 
 __all__ = ["RESERVED_NAMES", "EndpointPlan", "jsonable", "path_param_names", "plan_endpoint"]
 
-RESERVED_NAMES: Final = frozenset({"path_params", "query_params", "body", "headers", "cookies", "method", "path"})
+RESERVED_NAMES: Final = frozenset(
+    {"path_params", "query_params", "body", "headers", "cookies", "method", "path"}
+)
 
 # Internal keywords used by wrappers; never valid user parameter names in practice.
 _BODY_KW: Final = "_squall_body"
 _REQUEST_KW: Final = "_squall_request"
 
 _PATH_PARAM: Final = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)(?::([A-Za-z_]+))?\}")
-_SEGMENT_TYPES: Final[dict[str | None, Any]] = {"int": int, "float": float, "uuid": uuid.UUID, "path": str, "str": str}
+_SEGMENT_TYPES: Final[dict[str | None, Any]] = {
+    "int": int,
+    "float": float,
+    "uuid": uuid.UUID,
+    "path": str,
+    "str": str,
+}
 # Fixture/FastAPI hints found next to a parameter's JSON Schema that are not
 # JSON Schema (the core rejects unknown keywords), so never reach the schema:
 # - translated into the spec entry: required, optional, default, separator,
@@ -51,14 +59,21 @@ _SEGMENT_TYPES: Final[dict[str | None, Any]] = {"int": int, "float": float, "uui
 #   (attributes of the Set-Cookie that sent a cookie, invisible in a
 #   request's Cookie header), and the file hints, which belong to the
 #   "files" group (_explicit_files) where they are translated.
-_PARAM_HINTS: Final = frozenset({"annotation", "required", "optional", "default", "separator", "source", "alias"}) | {
-    "uuidVersion", "samesite", "httponly", "validate_magic_numbers", "content_type", "multiple"
-}
+_PARAM_HINTS: Final = frozenset(
+    {"annotation", "required", "optional", "default", "separator", "source", "alias"}
+) | {"uuidVersion", "samesite", "httponly", "validate_magic_numbers", "content_type", "multiple"}
 # Typed segments whose shape the route itself checks ({id:uuid}): like a router's
 # segment check, a bad value is reported without a parser's reason ("Input should
 # be a valid UUID"); the handler still gets the typed value (its converter parses it).
 _CHECKED_SEGMENTS: Final = frozenset({"uuid"})
-_SOURCE_ALIASES: Final = {"path": "path", "query": "query", "headers": "header", "header": "header", "cookies": "cookie", "cookie": "cookie"}
+_SOURCE_ALIASES: Final = {
+    "path": "path",
+    "query": "query",
+    "headers": "header",
+    "header": "header",
+    "cookies": "cookie",
+    "cookie": "cookie",
+}
 
 
 def path_param_names(template: str) -> dict[str, str | None]:
@@ -212,7 +227,9 @@ class _Planner:
         self.body_files: dict[str, dict[str, Any]] | None = None  # the body spec's "files"
         self.body_required: bool | None = None  # None: an explicit body is required
         self.file_fields: set[str] = set()
-        self.accepts_any_kw = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in self.signature.parameters.values())
+        self.accepts_any_kw = any(
+            p.kind is inspect.Parameter.VAR_KEYWORD for p in self.signature.parameters.values()
+        )
 
     # -- entry --------------------------------------------------------------
 
@@ -225,13 +242,19 @@ class _Planner:
         }
         for name, param in declared.items():
             if param.kind is inspect.Parameter.POSITIONAL_ONLY:
-                raise TypeError(f"{_describe(self.endpoint)}: {name!r} is positional-only; handlers get keywords")
+                raise TypeError(
+                    f"{_describe(self.endpoint)}: {name!r} is positional-only; handlers get keywords"
+                )
         if self.parameters_schema is not None:
             self._explicit_parameters(declared)
         form_fields = self._explicit_form_fields()
         for name, param in declared.items():
-            hint = self.hints.get(name, param.annotation if param.annotation is not inspect.Parameter.empty else Any)
-            if _is_request_type(hint) or (name == "request" and hint is Any and param.default is inspect.Parameter.empty):
+            hint = self.hints.get(
+                name, param.annotation if param.annotation is not inspect.Parameter.empty else Any
+            )
+            if _is_request_type(hint) or (
+                name == "request" and hint is Any and param.default is inspect.Parameter.empty
+            ):
                 self.request_kwarg = name
                 continue
             if self.parameters_schema is not None and name in self.kwnames:
@@ -257,7 +280,9 @@ class _Planner:
             if self.parameters_schema is not None:
                 # Explicit schemas bypass hints: a parameter they do not list is left to its default.
                 if default is MISSING:
-                    raise TypeError(f"{_describe(self.endpoint)}: parameter {name!r} is not in parameters_schema")
+                    raise TypeError(
+                        f"{_describe(self.endpoint)}: parameter {name!r} is not in parameters_schema"
+                    )
                 continue
             self._add_param(name, hint, marker, default, source)
         if self.body_schema is not None:
@@ -303,8 +328,14 @@ class _Planner:
         return "query"
 
     def _add_param(self, name: str, hint: Any, marker: Param | None, default: Any, source: str) -> None:
-        if source == "path" and name not in self.path_names and not (marker and marker.alias in self.path_names):
-            raise TypeError(f"{_describe(self.endpoint)}: path parameter {name!r} is not in {self.template!r}")
+        if (
+            source == "path"
+            and name not in self.path_names
+            and not (marker and marker.alias in self.path_names)
+        ):
+            raise TypeError(
+                f"{_describe(self.endpoint)}: path parameter {name!r} is not in {self.template!r}"
+            )
         key = _wire_key(name, marker, source)
         inner, _ = _strip_none(hint)
         segment_type = self.path_names.get(key) if source == "path" else None
@@ -368,7 +399,12 @@ class _Planner:
                     required = not has_default and not raw.get("optional", False)
                 if source == "path":
                     required = True
-                entry: dict[str, Any] = {"name": spec_name(source, key), "source": source, "key": key, "required": required}
+                entry: dict[str, Any] = {
+                    "name": spec_name(source, key),
+                    "source": source,
+                    "key": key,
+                    "required": required,
+                }
                 if not required:
                     entry["default"] = raw.get("default")
                 if "separator" in raw:
@@ -439,7 +475,13 @@ class _Planner:
             if tp is None or name in declared:
                 continue
             schema = self.builder.schema(tp)
-            entry = {"name": spec_name("path", name), "source": "path", "key": name, "required": True, "schema": schema}
+            entry = {
+                "name": spec_name("path", name),
+                "source": "path",
+                "key": name,
+                "required": True,
+                "schema": schema,
+            }
             if segment_type in _CHECKED_SEGMENTS:
                 entry["coerce_format"] = False
             self.params.append(entry)
@@ -494,7 +536,12 @@ class _Planner:
                     # The core coerces form text by the top-level "properties": inline them.
                     schema = dict(self.builder.defs[ref.rsplit("/", 1)[1]])
                 schema = self.builder.with_defs(schema)
-                self.body = {"media": media, "required": only.default is MISSING, "schema": schema, "embed_fields": True}
+                self.body = {
+                    "media": media,
+                    "required": only.default is MISSING,
+                    "schema": schema,
+                    "embed_fields": True,
+                }
                 self.body_kwarg = only.kwarg
                 self.body_converter = converter_for(inner)
                 return
@@ -712,4 +759,3 @@ def plan_endpoint(
 ) -> EndpointPlan:
     """Analyse one handler for one route template."""
     return _Planner(endpoint, template, body_schema, parameters_schema, body_media).plan()
-

@@ -99,7 +99,9 @@ class Request:
         if not self._validated:
             return {}
         prefix = source + ":"
-        return {k[len(prefix):]: v for k, v in self._validated.items() if k.startswith(prefix) and v is not None}
+        return {
+            k[len(prefix) :]: v for k, v in self._validated.items() if k.startswith(prefix) and v is not None
+        }
 
     @property
     def path_params(self) -> dict[str, Any]:
@@ -129,7 +131,9 @@ class Request:
     @property
     def cookies(self) -> dict[str, Any]:
         if self._cookies is None:
-            cookies: dict[str, Any] = _parse_cookies([v for k, v in self._raw_headers if k.lower() == "cookie"])
+            cookies: dict[str, Any] = _parse_cookies(
+                [v for k, v in self._raw_headers if k.lower() == "cookie"]
+            )
             cookies.update(self._coerced("cookie"))
             self._cookies = cookies
         return self._cookies

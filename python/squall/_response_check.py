@@ -68,7 +68,7 @@ def _check(value: Any, tp: Any, loc: str, errors: list[str]) -> None:
             if len(value) != len(args):
                 errors.append(f"{loc}: expected {len(args)} items, got {len(value)}")
                 return
-            for i, (v, t) in enumerate(zip(value, args)):
+            for i, (v, t) in enumerate(zip(value, args, strict=False)):
                 _check(v, t, f"{loc}[{i}]", errors)
             return
         if args:
@@ -108,7 +108,9 @@ def _check(value: Any, tp: Any, loc: str, errors: list[str]) -> None:
             if value not in {m.value for m in tp}:
                 errors.append(f"{loc}: {value!r} is not a valid {tp.__name__}")
             return
-        if (is_dataclass_type(tp) or is_pydantic_model(tp) or is_msgspec_struct(tp)) and isinstance(value, dict):
+        if (is_dataclass_type(tp) or is_pydantic_model(tp) or is_msgspec_struct(tp)) and isinstance(
+            value, dict
+        ):
             # A dict standing in for a model: check its fields by the model's hints.
             hints = type_hints(tp)
             for key in _required_fields(tp):

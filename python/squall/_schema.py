@@ -50,7 +50,12 @@ _SIMPLE: Final[dict[Any, dict[str, Any]]] = {
     dt.timedelta: {"type": "string", "format": "duration"},
     uuid.UUID: {"type": "string", "format": "uuid"},
     # pydantic accepts a Decimal as a JSON number or a numeric string.
-    decimal.Decimal: {"anyOf": [{"type": "number"}, {"type": "string", "pattern": r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$"}]},
+    decimal.Decimal: {
+        "anyOf": [
+            {"type": "number"},
+            {"type": "string", "pattern": r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$"},
+        ]
+    },
     typing.Any: {},
     object: {},
     UploadFile: {"type": "string", "format": "binary"},
@@ -164,7 +169,13 @@ class SchemaBuilder:
             if args == ((),):
                 return {"type": "array", "maxItems": 0}
             items = [self.schema(a) for a in args]
-            return {"type": "array", "prefixItems": items, "items": False, "minItems": len(items), "maxItems": len(items)}
+            return {
+                "type": "array",
+                "prefixItems": items,
+                "items": False,
+                "minItems": len(items),
+                "maxItems": len(items),
+            }
         if origin in (dict, cabc.Mapping, cabc.MutableMapping):
             out = {"type": "object"}
             if len(args) == 2:
@@ -250,7 +261,13 @@ class SchemaBuilder:
         defaults: dict[str, Any] = getattr(tp, "_field_defaults", {})
         items = [self.schema(hints.get(n, typing.Any)) for n in names]
         required = len([n for n in names if n not in defaults])
-        out: dict[str, Any] = {"type": "array", "title": tp.__name__, "prefixItems": items, "items": False, "maxItems": len(items)}
+        out: dict[str, Any] = {
+            "type": "array",
+            "title": tp.__name__,
+            "prefixItems": items,
+            "items": False,
+            "maxItems": len(items),
+        }
         if required:
             out["minItems"] = required
         return out

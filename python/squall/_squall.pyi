@@ -37,7 +37,9 @@ class Server:
         *,
         loop: asyncio.AbstractEventLoop,
         executor: Executor,
-        response_type: type,  # squall.Response: attributes status_code:int, body:bytes, raw_headers:list[tuple[str,str]]
+        # squall.Response: attributes status_code: int, body: bytes,
+        # raw_headers: list[tuple[str, str]]
+        response_type: type,
         error_handler: Callable[[BaseException, Any], Any],
         # Called with (exception, request_or_None) when an endpoint raises;
         # returns a Response (HTTPException -> problem+json, custom handlers),
@@ -106,7 +108,6 @@ def json_dumps(obj: Any) -> bytes:
 
 def json_loads(data: bytes | str) -> Any:
     """Parse with the C reader straight into Python objects."""
-
 
 def eager_task(coro: Any, loop: Any) -> Any:
     """Start a Task for coro the way dispatch does: its first step runs now."""

@@ -65,7 +65,9 @@ class UploadFile:
         self.file.close()
 
     def __repr__(self) -> str:
-        return f"UploadFile(filename={self.filename!r}, size={self.size!r}, content_type={self.content_type!r})"
+        return (
+            f"UploadFile(filename={self.filename!r}, size={self.size!r}, content_type={self.content_type!r})"
+        )
 
 
 def _as_bytes(content: Any) -> bytes:

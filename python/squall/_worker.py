@@ -16,7 +16,7 @@ endpoint's first step runs inside the request's dispatch as a real Task.
 from __future__ import annotations
 
 import asyncio
-import contextvars
+import contextlib
 import inspect
 import os
 import signal
@@ -27,9 +27,9 @@ from collections.abc import Awaitable, Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from . import _squall  # type: ignore[attr-defined]
+from . import _squall
 
-__all__ = ["run_worker", "WorkerControl", "EagerStartLoop", "new_event_loop", "default_threads"]
+__all__ = ["EagerStartLoop", "WorkerControl", "default_threads", "new_event_loop", "run_worker"]
 
 # How long to wait for thread-pool handlers still running after the core
 # reports drained (the core has already cancelled them past its grace).
@@ -77,10 +77,9 @@ class WorkerControl:
             self._stop_requested = True
             loop, event = self._loop, self._stop
         if loop is not None and event is not None and not loop.is_closed():
-            try:
+            # RuntimeError: the loop closed in between, so it is already stopping.
+            with contextlib.suppress(RuntimeError):
                 loop.call_soon_threadsafe(event.set)
-            except RuntimeError:  # loop closed in between: already stopping
-                pass
 
     def _attach(self, loop: asyncio.AbstractEventLoop, event: asyncio.Event) -> None:
         with self._lock:
@@ -144,8 +143,8 @@ async def _serve(
     finally:
         if control is not None:
             control._detach()
-        for signum in installed:
-            loop.remove_signal_handler(signum)
+        for installed_signum in installed:
+            loop.remove_signal_handler(installed_signum)
         if fd >= 0:
             loop.remove_reader(fd)
         # Thread-pool handlers the core gave up on still hold responders.
@@ -175,9 +174,7 @@ def run_worker(
     another thread stop the worker; ``threads`` sizes the sync pool.
     """
     loop = new_event_loop()
-    executor = ThreadPoolExecutor(
-        max_workers=threads or default_threads(), thread_name_prefix="squall-sync"
-    )
+    executor = ThreadPoolExecutor(max_workers=threads or default_threads(), thread_name_prefix="squall-sync")
     loop.set_default_executor(executor)
     asyncio.set_event_loop(loop)
     try:

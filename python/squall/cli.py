@@ -46,7 +46,9 @@ def _limit(text: str) -> tuple[str, float]:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="squall", description="Squall: a Python web framework with a C HTTP engine")
+    parser = argparse.ArgumentParser(
+        prog="squall", description="Squall: a Python web framework with a C HTTP engine"
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="serve an application")
     run.add_argument("app", help="module:attribute of the Squall app, e.g. main:app")

@@ -12,6 +12,7 @@ sent right away simply wait in the backlog.
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json as _json
 import os
@@ -81,7 +82,7 @@ def _encode_multipart(
     for name, value in fields:
         values = value if isinstance(value, (list, tuple)) else [value]
         for v in values:
-            out += f"--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n".encode()
+            out += f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'.encode()
             out += v if isinstance(v, bytes) else str(v).encode()
             out += b"\r\n"
     for name, spec in files:
@@ -189,7 +190,7 @@ class TestClient:
                     install_signals=False,
                     control=control,
                 )
-            except BaseException as exc:  # noqa: BLE001 - reported by start()/close()
+            except BaseException as exc:
                 self._error = exc
                 control.started.set()
 
@@ -210,10 +211,8 @@ class TestClient:
             thread.join(_STOP_TIMEOUT)
         if self._pid is not None:
             pid, self._pid = self._pid, None
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
             deadline = time.monotonic() + _STOP_TIMEOUT
             while time.monotonic() < deadline:
                 done, _ = os.waitpid(pid, os.WNOHANG)
@@ -326,4 +325,3 @@ def _qv(v: Any) -> str:
     if isinstance(v, bool):
         return "true" if v else "false"
     return str(v)
-

@@ -5,6 +5,7 @@ limits it needs, reads the "listening on HOST:PORT" line, and talks HTTP/1.1
 by hand. The ASan build (build/squall-cserver-san) is preferred when it
 exists; SQUALL_CSERVER overrides the binary.
 """
+
 import os
 import select
 import signal
@@ -31,7 +32,7 @@ def server_binary():
 class Server:
     def __init__(self, *flags, workers=1):
         self.binary = server_binary()
-        args = [self.binary, "--port", "0", "--workers", str(workers)] + list(flags)
+        args = [self.binary, "--port", "0", "--workers", str(workers), *list(flags)]
         env = dict(os.environ)
         env.setdefault("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=0")
         self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
@@ -103,7 +104,7 @@ class Reader:
     def read_until(self, marker):
         while marker not in self.buf:
             if not self._fill():
-                raise EOFError("connection closed before %r" % marker)
+                raise EOFError(f"connection closed before {marker!r}")
         i = self.buf.index(marker) + len(marker)
         out, self.buf = self.buf[:i], self.buf[i:]
         return out
@@ -124,7 +125,7 @@ class Reader:
     def response(self, head_request=False):
         head = self.read_until(b"\r\n\r\n").decode("latin-1")
         lines = head.split("\r\n")
-        version, status = lines[0].split(" ", 2)[:2]
+        _version, status = lines[0].split(" ", 2)[:2]
         headers = {}
         for line in lines[1:]:
             if line:
@@ -155,7 +156,7 @@ class Reader:
             data = self.sock.recv(65536)
         except ConnectionResetError:
             return True
-        except socket.timeout:
+        except TimeoutError:
             return False
         self.buf += data
         return data == b""
@@ -171,14 +172,14 @@ def exchange(server, raw, timeout=5.0):
 
 
 def proc_cpu_seconds(pid):
-    with open("/proc/%d/stat" % pid) as f:
+    with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
     ticks = os.sysconf("SC_CLK_TCK")
     return (int(fields[11]) + int(fields[12])) / ticks
 
 
 def proc_rss_kib(pid):
-    with open("/proc/%d/status" % pid) as f:
+    with open(f"/proc/{pid}/status") as f:
         for line in f:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1])

@@ -1,5 +1,6 @@
 """Routes, HEAD, 404/405/OPTIONS, pipelining order, keep-alive rules,
 100-continue, chunked bodies, byte-at-a-time requests."""
+
 import json
 import time
 
@@ -32,10 +33,12 @@ def test_head_keeps_length_drops_body(server):
 
 def test_404_405_options(server):
     s = server.connect()
-    s.sendall(b"GET /nope HTTP/1.1\r\nHost: a\r\n\r\n"
-              b"DELETE /json HTTP/1.1\r\nHost: a\r\n\r\n"
-              b"OPTIONS /json HTTP/1.1\r\nHost: a\r\n\r\n"
-              b"GET /json HTTP/1.1\r\nHost: a\r\n\r\n")
+    s.sendall(
+        b"GET /nope HTTP/1.1\r\nHost: a\r\n\r\n"
+        b"DELETE /json HTTP/1.1\r\nHost: a\r\n\r\n"
+        b"OPTIONS /json HTTP/1.1\r\nHost: a\r\n\r\n"
+        b"GET /json HTTP/1.1\r\nHost: a\r\n\r\n"
+    )
     r = Reader(s)
     st, h, body = r.response()
     assert st == 404 and h["content-type"] == "application/problem+json"
@@ -65,7 +68,7 @@ def test_pipelining_order_16_deep(server):
     s.sendall(b"".join(reqs))
     r = Reader(s)
     for want in expected:
-        st, h, body = r.response()
+        st, _h, body = r.response()
         assert st == 200 and body == want
 
 
@@ -88,7 +91,10 @@ def test_keepalive_rules(server):
     assert st == 200 and b"Hello" in body
     # HTTP/1.1 Connection: close: answer then close, nothing after is served.
     s = server.connect()
-    s.sendall(b"GET /plaintext HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\nGET /json HTTP/1.1\r\nHost: a\r\n\r\n")
+    s.sendall(
+        b"GET /plaintext HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n"
+        b"GET /json HTTP/1.1\r\nHost: a\r\n\r\n"
+    )
     r = Reader(s)
     st, h, body = r.response()
     assert st == 200 and h["connection"] == "close"
@@ -99,36 +105,40 @@ def test_expect_100_continue(server):
     s = server.connect()
     s.sendall(b"POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n")
     r = Reader(s)
-    st, h, body = r.response()
+    st, _h, body = r.response()
     assert st == 100
     s.sendall(b"hello")
-    st, h, body = r.response()
+    st, _h, body = r.response()
     assert st == 200 and body == b"hello"
     # Body sent along with the head: no 100 Continue needed.
     s.sendall(b"POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\nExpect: 100-continue\r\n\r\nhi")
-    st, h, body = r.response()
+    st, _h, body = r.response()
     assert st == 200 and body == b"hi"
 
 
 def test_chunked_request_body(server):
     s = server.connect()
-    s.sendall(b"POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
-              b"5;ext=1\r\nhello\r\n6\r\n world\r\n0\r\nX-Trailer: t\r\n\r\n"
-              b"GET /plaintext HTTP/1.1\r\nHost: a\r\n\r\n")
+    s.sendall(
+        b"POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
+        b"5;ext=1\r\nhello\r\n6\r\n world\r\n0\r\nX-Trailer: t\r\n\r\n"
+        b"GET /plaintext HTTP/1.1\r\nHost: a\r\n\r\n"
+    )
     r = Reader(s)
-    st, h, body = r.response()
+    st, _h, body = r.response()
     assert st == 200 and body == b"hello world"
-    st, h, body = r.response()
+    st, _h, body = r.response()
     assert st == 200 and body == b"Hello, World!"
 
 
 def test_one_byte_at_a_time(server):
-    raw = (b"POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
-           b"3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n"
-           b"POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 4\r\n\r\nwxyz")
+    raw = (
+        b"POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
+        b"3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n"
+        b"POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 4\r\n\r\nwxyz"
+    )
     s = server.connect()
     for i in range(len(raw)):
-        s.sendall(raw[i:i + 1])
+        s.sendall(raw[i : i + 1])
         time.sleep(0.001)
     r = Reader(s)
     assert r.response()[2] == b"abcde"
@@ -140,7 +150,7 @@ def test_large_body_across_reads(server):
     s = server.connect()
     s.sendall(b"POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
     r = Reader(s)
-    st, h, got = r.response()
+    st, _h, got = r.response()
     assert st == 200 and got == body
 
 
@@ -160,23 +170,25 @@ def test_stream_chunked_and_http10(server):
 def test_access_log_escapes_control_bytes(start_server):
     srv = start_server("--access-log")
     s = srv.connect()
-    s.sendall(b"GET /plaintext?x=%0A\"q HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
+    s.sendall(b'GET /plaintext?x=%0A"q HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n')
     r = Reader(s)
     assert r.response()[0] == 200
     s.close()
     srv.stop()
     log = srv.stderr_text()
-    lines = [l for l in log.splitlines() if "/plaintext" in l]
+    lines = [line for line in log.splitlines() if "/plaintext" in line]
     assert len(lines) == 1, log
     assert lines[0].startswith("127.0.0.1 ")
-    assert '\\x22q' in lines[0] and lines[0].endswith(" 200 13")
+    assert "\\x22q" in lines[0] and lines[0].endswith(" 200 13")
 
 
 def test_absolute_form_and_percent_decoded_path(server):
     s = server.connect()
-    s.sendall(b"GET http://a/plaintext?x=1 HTTP/1.1\r\nHost: a\r\n\r\n"
-              b"GET /%70laintext HTTP/1.1\r\nHost: a\r\n\r\n"
-              b"GET /slow?ms=1&ms=2 HTTP/1.1\r\nHost: a\r\n\r\n")
+    s.sendall(
+        b"GET http://a/plaintext?x=1 HTTP/1.1\r\nHost: a\r\n\r\n"
+        b"GET /%70laintext HTTP/1.1\r\nHost: a\r\n\r\n"
+        b"GET /slow?ms=1&ms=2 HTTP/1.1\r\nHost: a\r\n\r\n"
+    )
     r = Reader(s)
     assert r.response()[2] == b"Hello, World!"
     assert r.response()[2] == b"Hello, World!"  # %70 is "p"

@@ -3,11 +3,11 @@ meaningless negatives and out-of-range values with a usage error (exit 2,
 a message naming the flag on stderr) instead of silently using 0 or an
 ephemeral port; --problem-type-base sets the `type` prefix of the core's
 problem+json replies."""
+
 import json
 import subprocess
 
 import pytest
-
 from conftest import server_binary
 
 # (flag, value) pairs that must be refused.
@@ -85,7 +85,7 @@ def test_bad_value_is_a_usage_error(flag, value):
 
 @pytest.mark.parametrize("form", [["--port=abc"], ["--port", "abc"]])
 def test_both_option_forms_are_checked(form):
-    rc, out, err = run_flags(*form)
+    rc, _out, err = run_flags(*form)
     assert rc == 2 and "--port" in err and "abc" in err, (rc, err)
 
 
@@ -143,5 +143,5 @@ def test_problem_type_base_flag(start_server):
 
 def test_problem_type_base_default(start_server):
     s = start_server()
-    head, body = http_get(s, "/no-such-route")
+    _head, body = http_get(s, "/no-such-route")
     assert json.loads(body)["type"] == "https://squall.dev/errors/not-found"

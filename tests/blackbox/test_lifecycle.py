@@ -1,4 +1,6 @@
 """Back-pressure, cross-thread answers, graceful shutdown, workers."""
+
+import contextlib
 import os
 import signal
 import socket
@@ -28,7 +30,7 @@ def test_stream_completes_when_read_slowly(start_server):
     s = srv.connect()
     s.sendall(b"GET /stream?bytes=3000000 HTTP/1.1\r\nHost: a\r\n\r\n")
     time.sleep(0.3)
-    st, h, body = Reader(s).response()
+    st, _h, body = Reader(s).response()
     assert st == 200 and len(body) == 3000000
 
 
@@ -77,19 +79,17 @@ def test_grace_period_expires(start_server):
 
 def children(pid):
     out = []
-    for tid in os.listdir("/proc/%d/task" % pid):
-        with open("/proc/%d/task/%s/children" % (pid, tid)) as f:
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        with open(f"/proc/{pid}/task/{tid}/children") as f:
             out += [int(x) for x in f.read().split()]
     return out
 
 
 def tcp_sockets(pid):
     n = 0
-    for fd in os.listdir("/proc/%d/fd" % pid):
-        try:
-            n += os.readlink("/proc/%d/fd/%s" % (pid, fd)).startswith("socket:")
-        except OSError:
-            pass
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        with contextlib.suppress(OSError):
+            n += os.readlink(f"/proc/{pid}/fd/{fd}").startswith("socket:")
     return n
 
 

@@ -1,4 +1,5 @@
 """Issue 2 point 3: limits answered with 413/414/431 (then close)."""
+
 from conftest import Reader
 
 NEXT = b"GET /plaintext HTTP/1.1\r\nHost: a\r\n\r\n"
@@ -19,7 +20,7 @@ def test_body_too_large_content_length(start_server):
     # Refused from the head alone: the body is never read.
     s = srv.connect()
     s.sendall(b"POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 100000000\r\n\r\n")
-    st, h, body = Reader(s).response()
+    st, _h, _body = Reader(s).response()
     assert st == 413
     ok = srv.connect()
     ok.sendall(b"POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 1000\r\n\r\n" + b"x" * 1000)
@@ -31,7 +32,7 @@ def test_body_too_large_chunked(start_server):
     chunk = b"400\r\n" + b"y" * 1024 + b"\r\n"
     s = srv.connect()
     s.sendall(b"POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n" + chunk)
-    st, h, body = Reader(s).response()
+    st, _h, _body = Reader(s).response()
     assert st == 413
 
 

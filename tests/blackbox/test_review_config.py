@@ -2,6 +2,7 @@
 not "at once" (a double past INT64_MAX ms was cast to int64_t: undefined
 behaviour, in practice a deadline in the past); NaN and infinity are
 refused as usage errors."""
+
 import subprocess
 import time
 
@@ -22,7 +23,8 @@ def test_huge_keepalive_timeout_keeps_the_connection(start_server):
 
 def test_non_finite_deadline_is_a_usage_error():
     for value in ("nan", "inf", "-inf"):
-        p = subprocess.run([server_binary(), "--port", "0", "--keepalive-timeout", value],
-                           capture_output=True, timeout=10)
+        p = subprocess.run(
+            [server_binary(), "--port", "0", "--keepalive-timeout", value], capture_output=True, timeout=10
+        )
         assert p.returncode == 2, (value, p.returncode, p.stderr)
         assert b"usage" in p.stderr

@@ -3,6 +3,7 @@
 server close right after the response. When the request bytes and the FIN
 arrived in one epoll edge, a short read cleared `readable` and the pending
 EOF was never read: the connection sat until the keep-alive timeout."""
+
 import socket
 import time
 

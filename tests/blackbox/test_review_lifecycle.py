@@ -1,6 +1,7 @@
 """Review: ordering, late answers, cancellation and shutdown seen from the
 wire, under the ASan build (the start_server fixture fails the test on any
 sanitizer report or a non-zero exit)."""
+
 import random
 import signal
 import socket
@@ -25,7 +26,7 @@ def test_head_of_a_stream_has_no_body_and_next_is_served(server):
     s = server.connect()
     s.sendall(b"HEAD /stream?bytes=100 HTTP/1.1\r\nHost: a\r\n\r\n" + GET % b"/plaintext")
     r = Reader(s)
-    st, h, body = r.response(head_request=True)
+    st, _h, body = r.response(head_request=True)
     assert st == 200 and body == b""
     assert r.response()[2] == b"Hello, World!"
     assert r.buf == b""
@@ -33,10 +34,12 @@ def test_head_of_a_stream_has_no_body_and_next_is_served(server):
 
 def test_chunked_body_one_byte_per_write_then_pipelined(server):
     s = server.connect()
-    raw = (b"POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
-           b"3;x=y\r\nabc\r\n2\r\nde\r\n0\r\nT: 1\r\n\r\n" + GET % b"/plaintext")
+    raw = (
+        b"POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
+        b"3;x=y\r\nabc\r\n2\r\nde\r\n0\r\nT: 1\r\n\r\n" + GET % b"/plaintext"
+    )
     for i in range(len(raw)):
-        s.send(raw[i:i + 1])
+        s.send(raw[i : i + 1])
     r = Reader(s)
     assert r.response()[2] == b"abcde"
     assert r.response()[2] == b"Hello, World!"
@@ -73,12 +76,26 @@ def test_shutdown_answers_upload_and_partial_head_in_progress(start_server):
 def test_disconnect_storm_is_clean_under_asan(start_server):
     """Clients that leave at random points (mid-head, mid-body, while a
     helper thread holds the answer, mid-stream, with RST or FIN)."""
-    srv = start_server("--keepalive-timeout", "2", "--header-timeout", "2", "--body-timeout", "1",
-                       "--write-timeout", "1", "--grace", "3")
-    reqs = [GET % b"/slow?ms=%d", GET % b"/stream?bytes=%d000", GET % b"/plaintext",
-            b"POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 100\r\n\r\n" + b"x" * 50,
-            b"POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n",
-            b"HEAD /stream?bytes=%d HTTP/1.1\r\nHost: a\r\n\r\n"]
+    srv = start_server(
+        "--keepalive-timeout",
+        "2",
+        "--header-timeout",
+        "2",
+        "--body-timeout",
+        "1",
+        "--write-timeout",
+        "1",
+        "--grace",
+        "3",
+    )
+    reqs = [
+        GET % b"/slow?ms=%d",
+        GET % b"/stream?bytes=%d000",
+        GET % b"/plaintext",
+        b"POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 100\r\n\r\n" + b"x" * 50,
+        b"POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n",
+        b"HEAD /stream?bytes=%d HTTP/1.1\r\nHost: a\r\n\r\n",
+    ]
     errors = []
 
     def client(seed):
@@ -96,7 +113,7 @@ def test_disconnect_storm_is_clean_under_asan(start_server):
                 s.close()
             except OSError:
                 pass
-            except Exception as e:  # noqa: BLE001 - reported below
+            except Exception as e:
                 errors.append(e)
 
     threads = [threading.Thread(target=client, args=(k,)) for k in range(4)]

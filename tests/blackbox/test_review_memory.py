@@ -4,10 +4,10 @@ of a few KiB must not keep the output buffer that response needed.
 
 RSS is measured on the plain build (build/squall-cserver): ASan's
 quarantine keeps freed memory resident, which would hide the fix."""
+
 import os
 
 import pytest
-
 from conftest import ROOT, Reader, proc_rss_kib
 
 

@@ -2,8 +2,8 @@
 Refused ones must close the connection without serving what is pipelined
 behind them; accepted ones must be framed exactly, so the pipelined request
 behind them is served as the next, separate response."""
-import pytest
 
+import pytest
 from conftest import Reader
 
 H = b"Host: a\r\n"
@@ -12,7 +12,11 @@ POST = b"POST /echo HTTP/1.1\r\n" + H
 TE = POST + b"Transfer-Encoding: chunked\r\n\r\n"
 
 REFUSED = [
-    ("te_two_lines", POST + b"Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400),
+    (
+        "te_two_lines",
+        POST + b"Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+        400,
+    ),
     ("te_chunked_twice", POST + b"Transfer-Encoding: chunked, chunked\r\n\r\n0\r\n\r\n", 400),
     ("te_empty", POST + b"Transfer-Encoding: \r\n\r\n", 400),
     ("te_identity", POST + b"Transfer-Encoding: identity\r\n\r\n", 501),
@@ -43,7 +47,7 @@ REFUSED = [
     ("first_header_folded", b"GET /plaintext HTTP/1.1\r\n X-A: b\r\n" + H + b"\r\n", 400),
     ("host_with_space", b"GET /plaintext HTTP/1.1\r\nHost: a b\r\n\r\n", 400),
     ("host_twice_other_case", b"GET /plaintext HTTP/1.1\r\nHost: a\r\nHOST: a\r\n\r\n", 400),
-    ("chunk_ext_bare_cr", TE + b"5;a=\"b\rc\"\r\nhello\r\n0\r\n\r\n", 400),
+    ("chunk_ext_bare_cr", TE + b'5;a="b\rc"\r\nhello\r\n0\r\n\r\n', 400),
     ("chunk_ext_bare_lf", TE + b"5;a\nhello\r\n0\r\n\r\n", 400),
     ("chunk_ext_over_limit", TE + b"5;a=" + b"x" * 5000 + b"\r\nhello\r\n0\r\n\r\n", 400),
     ("chunk_ext_total_over_limit", TE + (b"1;" + b"e" * 100 + b"\r\nx\r\n") * 50 + b"0\r\n\r\n", 400),
@@ -79,7 +83,7 @@ def test_refused_closes_and_serves_nothing_behind(server, name, raw, status):
 ACCEPTED = [
     ("te_case_insensitive", POST + b"Transfer-Encoding: Chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n", b"hello"),
     ("te_tab_before_value", POST + b"Transfer-Encoding:\tchunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n", b"hello"),
-    ("chunk_ext_quoted", TE + b"5;a=b;c=\"d;e\"\r\nhello\r\n0\r\n\r\n", b"hello"),
+    ("chunk_ext_quoted", TE + b'5;a=b;c="d;e"\r\nhello\r\n0\r\n\r\n', b"hello"),
     ("chunk_size_16_digits", TE + b"0000000000000005\r\nhello\r\n0\r\n\r\n", b"hello"),
     ("last_chunk_000", TE + b"2\r\nhi\r\n000\r\n\r\n", b"hi"),
     ("trailer_dropped", TE + b"5\r\nhello\r\n0\r\nX-T: 1\r\n\r\n", b"hello"),
@@ -87,7 +91,11 @@ ACCEPTED = [
     ("chunks_1000_of_one_byte", TE + b"1\r\nx\r\n" * 1000 + b"0\r\n\r\n", b"x" * 1000),
     ("chunks_2000_of_16_bytes", TE + (b"10\r\n" + b"y" * 16 + b"\r\n") * 2000 + b"0\r\n\r\n", b"y" * 32000),
     ("cl_leading_zeros", POST + b"Content-Length: 005\r\n\r\nhello", b"hello"),
-    ("get_with_body_consumed", b"GET /plaintext HTTP/1.1\r\n" + H + b"Content-Length: 3\r\n\r\nabc", b"Hello, World!"),
+    (
+        "get_with_body_consumed",
+        b"GET /plaintext HTTP/1.1\r\n" + H + b"Content-Length: 3\r\n\r\nabc",
+        b"Hello, World!",
+    ),
     ("header_obs_text_value", b"GET /plaintext HTTP/1.1\r\n" + H + b"X-A: a\xe9b\r\n\r\n", b"Hello, World!"),
     ("one_empty_line_first", b"\r\nGET /plaintext HTTP/1.1\r\n" + H + b"\r\n", b"Hello, World!"),
 ]
@@ -98,9 +106,9 @@ def test_accepted_is_framed_exactly(server, name, raw, body):
     s = server.connect()
     s.sendall(raw + NEXT)
     r = Reader(s)
-    got, headers, first = r.response()
+    got, _headers, first = r.response()
     assert (got, first) == (200, body), (name, got, first[:80])
-    got, headers, second = r.response()
+    got, _headers, second = r.response()
     assert (got, second) == (200, b"Hello, World!"), name
     s.close()
 

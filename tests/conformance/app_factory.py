@@ -16,8 +16,14 @@ from . import params
 from .fixtures import Fixture
 
 # Replies only the framework may produce.
-FRAMEWORK_STATUSES = {400: "malformed request", 405: "method not allowed", 413: "body too large",
-                      415: "unsupported media type", 422: "validation error", 431: "headers too large"}
+FRAMEWORK_STATUSES = {
+    400: "malformed request",
+    405: "method not allowed",
+    413: "body too large",
+    415: "unsupported media type",
+    422: "validation error",
+    431: "headers too large",
+}
 
 # Handler settings that have no expression through Squall's public API (yet).
 UNEXPRESSIBLE = {
@@ -63,7 +69,9 @@ def unexpressible(fx: Fixture) -> str | None:
     for key, what in UNEXPRESSIBLE_TOP.items():
         if fx.data.get(key):
             return f"needs {what}, which Squall's public API does not offer"
-    if fx.category == "cors" or any(h.lower().startswith("access-control-") for h in fx.expected.get("headers") or {}):
+    if fx.category == "cors" or any(
+        h.lower().startswith("access-control-") for h in fx.expected.get("headers") or {}
+    ):
         return "needs CORS middleware (Access-Control-* replies are the framework's, not a handler's)"
     if fx.handler.get("security") and fx.handler["security"].get("type") != "apiKey":
         return "needs a security scheme other than an API key parameter"
@@ -117,8 +125,9 @@ def _schema_without_cookie_attrs(schema: dict[str, Any] | None) -> dict[str, Any
     if not schema or "cookies" not in schema:
         return schema
     props = schema["cookies"]["properties"]
-    schema["cookies"]["properties"] = {n: {k: v for k, v in p.items() if k not in _COOKIE_ATTRS}
-                                       for n, p in props.items()}
+    schema["cookies"]["properties"] = {
+        n: {k: v for k, v in p.items() if k not in _COOKIE_ATTRS} for n, p in props.items()
+    }
     return schema
 
 
@@ -149,7 +158,9 @@ def make_reply(fx: Fixture) -> Any:
     elif not has_body:
         resp = Response(b"", status_code=status, headers=headers, media_type=media_type)
     elif isinstance(exp["body"], str):
-        resp = Response(exp["body"], status_code=status, headers=headers, media_type=media_type or "text/plain")
+        resp = Response(
+            exp["body"], status_code=status, headers=headers, media_type=media_type or "text/plain"
+        )
     else:
         resp = JSONResponse(exp["body"], status_code=status, headers=headers, media_type=media_type)
     for name, spec in (exp.get("cookies") or {}).items():
@@ -204,5 +215,9 @@ def build_app(fx: Fixture, recorder: Recorder) -> Any:
 
 def describe_options(fx: Fixture) -> Mapping[str, Any]:
     """What build_app passes (for -v output)."""
-    return {"route": route_of(fx), "parameters_schema": params.parameters_schema(fx.handler),
-            "body_media": body_media(fx), "limits": limits_of(fx)}
+    return {
+        "route": route_of(fx),
+        "parameters_schema": params.parameters_schema(fx.handler),
+        "body_media": body_media(fx),
+        "limits": limits_of(fx),
+    }

@@ -18,8 +18,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fixture", help="run one fixture (file name, stem or category/stem)")
     parser.add_argument("-v", "--verbose", action="store_true", help="every problem, and the passes")
     parser.add_argument("--json", metavar="FILE", help="also write the results as JSON")
-    parser.add_argument("--update-thresholds", action="store_true",
-                        help="write the measured core rates into thresholds.json (full runs only)")
+    parser.add_argument(
+        "--update-thresholds",
+        action="store_true",
+        help="write the measured core rates into thresholds.json (full runs only)",
+    )
     parser.add_argument("--timeout", type=float, default=10.0, help="per-request timeout in seconds")
     args = parser.parse_args(argv)
     ensure_squall_importable()

@@ -121,7 +121,11 @@ def build(req: Mapping[str, Any], handler: Mapping[str, Any] | None = None) -> B
     multipart = files is not None or (declared_type or "").lower().startswith("multipart/")
     if "body" in req:
         value = expand(req["body"])
-        body = value.encode("utf-8") if isinstance(value, str) else json.dumps(value, ensure_ascii=False).encode()
+        body = (
+            value.encode("utf-8")
+            if isinstance(value, str)
+            else json.dumps(value, ensure_ascii=False).encode()
+        )
         if declared_type is None:
             declared_type = "application/json"
     elif multipart and (files is not None or form is not None):

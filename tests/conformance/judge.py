@@ -54,7 +54,7 @@ def json_diff(expected: Any, got: Any, where: str = "$") -> str | None:
             return f"{where}: expected a list, got {short(got)}"
         if len(expected) != len(got):
             return f"{where}: expected {len(expected)} items, got {len(got)}: {short(got)}"
-        for i, (e, g) in enumerate(zip(expected, got)):
+        for i, (e, g) in enumerate(zip(expected, got, strict=False)):
             d = json_diff(e, g, f"{where}[{i}]")
             if d:
                 return d
@@ -126,8 +126,15 @@ def parse_set_cookie(value: str) -> tuple[str, str, dict[str, str | bool]]:
     return name.strip(), val, attrs
 
 
-_ATTR_NAMES = {"max_age": "max-age", "httponly": "httponly", "secure": "secure", "samesite": "samesite",
-               "path": "path", "domain": "domain", "expires": "expires"}
+_ATTR_NAMES = {
+    "max_age": "max-age",
+    "httponly": "httponly",
+    "secure": "secure",
+    "samesite": "samesite",
+    "path": "path",
+    "domain": "domain",
+    "expires": "expires",
+}
 
 
 def judge_cookies(expected: Mapping[str, Mapping[str, Any]], reply: Reply) -> list[str]:
@@ -167,7 +174,9 @@ def judge(expected: Mapping[str, Any], reply: Reply) -> list[str]:
     problems = []
     if reply.status != expected["status_code"]:
         body = reply.body.decode("utf-8", "replace")
-        problems.append(f"status {reply.status}, expected {expected['status_code']} (body {short(body, raw=True)})")
+        problems.append(
+            f"status {reply.status}, expected {expected['status_code']} (body {short(body, raw=True)})"
+        )
         return problems  # the rest would only repeat the story
     if "body" in expected:
         d = judge_body(expected["body"], reply)

@@ -24,17 +24,17 @@ DISPUTED: dict[str, str] = {
         " ('this_username_is_way_too_long_to_be_valid') has 41 characters"
     ),
     "path_params/07_int_validation_gt_fail": (
-        "expects error input 2 (a number) for the path segment it sends as the text '2'; the input is the value"
-        " sent, as validation_errors/05 reports '0' for the same error on a query, and as the FastAPI test"
-        " it names (test_path.py::test_path_param_gt_2) expects: \"input\": \"2\""
+        "expects error input 2 (a number) for the path segment it sends as the text '2'; the input is"
+        " the value sent, as validation_errors/05 reports '0' for the same error on a query, and as the FastAPI test"
+        ' it names (test_path.py::test_path_param_gt_2) expects: "input": "2"'
     ),
     "cookies/04_required_cookie_missing": (
-        "expects error input \"\" for the cookie session_id, which the request does not send at all; the same"
+        'expects error input "" for the cookie session_id, which the request does not send at all; the same'
         " missing required cookie in cookies/06 (and every missing query/header fixture) reports null"
     ),
     "cookies/08_cookie_validation_min_length_fail": (
-        "expects error input \"\" for the cookie tracking_id although the request sends 'ab' (and drops the ctx"
-        " {min_length: 3} that every other string_too_short fixture carries)"
+        "expects error input \"\" for the cookie tracking_id although the request sends 'ab' (and drops"
+        " the ctx {min_length: 3} that every other string_too_short fixture carries)"
     ),
     "multipart/16_required_file_missing": (
         "expects error input [] (a list) for a missing field of a multipart body that has no parts, i.e. the"

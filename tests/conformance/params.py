@@ -10,8 +10,14 @@ from collections.abc import Mapping
 from typing import Any
 
 # Fixture source name -> Squall's parameters_schema key (both spellings appear).
-SOURCES = {"path": "path", "query": "query", "headers": "headers", "header": "headers",
-           "cookies": "cookies", "cookie": "cookies"}
+SOURCES = {
+    "path": "path",
+    "query": "query",
+    "headers": "headers",
+    "header": "headers",
+    "cookies": "cookies",
+    "cookie": "cookies",
+}
 
 _SEGMENT = re.compile(r"{([^}:]+)(?::([^}]+))?}")
 _TRUE = {"true", "1", "yes", "on", "y", "t"}
@@ -150,7 +156,9 @@ def wire_values(request: Mapping[str, Any], target: str, template: str | None) -
     return out
 
 
-def expectations(handler: Mapping[str, Any], request: Mapping[str, Any], target: str) -> dict[str, tuple[str, Any]]:
+def expectations(
+    handler: Mapping[str, Any], request: Mapping[str, Any], target: str
+) -> dict[str, tuple[str, Any]]:
     """{keyword: (description, expected value)} for every declared parameter
     whose arrival can be predicted. ``None`` as value means absent-or-None."""
     wire = wire_values(request, target, handler.get("route"))
@@ -169,7 +177,9 @@ def expectations(handler: Mapping[str, Any], request: Mapping[str, Any], target:
             typed = dict(spec)
             if source == "path" and "type" not in typed:
                 seg = segment_types(handler.get("route", "")).get(name)
-                typed["type"] = {"int": "integer", "float": "number", "bool": "boolean"}.get(seg or "", "string")
+                typed["type"] = {"int": "integer", "float": "number", "bool": "boolean"}.get(
+                    seg or "", "string"
+                )
             try:
                 out[py_name(name)] = (where, convert(raw, typed))
             except NoExpectation:
@@ -186,13 +196,18 @@ def same_value(expected: Any, got: Any) -> bool:
     if isinstance(expected, float):
         return isinstance(got, (int, float)) and float(got) == expected
     if isinstance(expected, list):
-        return isinstance(got, (list, tuple)) and len(got) == len(expected) and all(
-            same_value(e, g) for e, g in zip(expected, got)
+        return (
+            isinstance(got, (list, tuple))
+            and len(got) == len(expected)
+            and all(same_value(e, g) for e, g in zip(expected, got, strict=False))
         )
     if isinstance(expected, str):
         # A formatted string (uuid, date) may arrive as the matching Python object.
-        return got == expected or (not isinstance(got, (str, int, float, list, dict)) and got is not None
-                                   and _canon(str(got)) == _canon(expected))
+        return got == expected or (
+            not isinstance(got, (str, int, float, list, dict))
+            and got is not None
+            and _canon(str(got)) == _canon(expected)
+        )
     return bool(got == expected)
 
 

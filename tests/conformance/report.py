@@ -50,14 +50,19 @@ def _order(categories: Iterable[str]) -> list[str]:
 
 def table(results: list[Result]) -> str:
     tallies = tally(results)
-    head = f"{'category':<20} {'passed':>6} {'failed':>6} {'skipped':>7} {'disputed':>8} {'total':>5} {'rate':>7}"
+    head = (
+        f"{'category':<20} {'passed':>6} {'failed':>6} {'skipped':>7} {'disputed':>8} {'total':>5} {'rate':>7}"
+    )
     lines = [head, "-" * len(head)]
     core_sum, all_sum = Tally(), Tally()
     for cat in _order(tallies):
         t = tallies[cat]
         mark = "" if cat in CORE_CATEGORIES else "  (not core)"
-        lines.append(f"{cat:<20} {t.passed:>6} {t.failed:>6} {t.skipped:>7} {t.disputed:>8} {t.total:>5} {t.rate:>6.1f}%{mark}")
-        for s in ([core_sum, all_sum] if cat in CORE_CATEGORIES else [all_sum]):
+        lines.append(
+            f"{cat:<20} {t.passed:>6} {t.failed:>6} {t.skipped:>7} {t.disputed:>8} {t.total:>5} "
+            f"{t.rate:>6.1f}%{mark}"
+        )
+        for s in [core_sum, all_sum] if cat in CORE_CATEGORIES else [all_sum]:
             s.passed += t.passed
             s.failed += t.failed
             s.skipped += t.skipped
@@ -65,7 +70,10 @@ def table(results: list[Result]) -> str:
     lines.append("-" * len(head))
     for label, t in (("core (12)", core_sum), ("all", all_sum)):
         if t.total:
-            lines.append(f"{label:<20} {t.passed:>6} {t.failed:>6} {t.skipped:>7} {t.disputed:>8} {t.total:>5} {t.rate:>6.1f}%")
+            lines.append(
+                f"{label:<20} {t.passed:>6} {t.failed:>6} {t.skipped:>7} {t.disputed:>8} {t.total:>5} "
+                f"{t.rate:>6.1f}%"
+            )
     return "\n".join(lines)
 
 
@@ -76,8 +84,10 @@ def full_report(results: list[Result], verbose: bool = False) -> str:
     out += [f"  {r.fixture.key}: {r.reason}" for r in skipped] or ["  (none)"]
     disputed = [r for r in results if r.outcome == DISPUTED_STATUS]
     out += ["", f"Disputed ({len(disputed)}, left out of the rate; reviewed by the lead):"]
-    out += [f"  {r.fixture.key}: {r.reason}" + (" [passes anyway]" if r.disputed_would_pass else "")
-            for r in disputed] or ["  (none)"]
+    out += [
+        f"  {r.fixture.key}: {r.reason}" + (" [passes anyway]" if r.disputed_would_pass else "")
+        for r in disputed
+    ] or ["  (none)"]
     if verbose:
         for r in disputed:
             out += [f"    {r.fixture.key}: {p}" for p in r.problems]
@@ -93,5 +103,7 @@ def full_report(results: list[Result], verbose: bool = False) -> str:
             out.append(f"      ... {len(r.problems) - len(shown)} more")
     if verbose:
         passed = [r for r in results if r.outcome == PASS]
-        out += ["", f"Passed ({len(passed)}):"] + [f"  {r.fixture.key} ({r.seconds * 1000:.0f} ms)" for r in passed]
+        out += ["", f"Passed ({len(passed)}):"] + [
+            f"  {r.fixture.key} ({r.seconds * 1000:.0f} ms)" for r in passed
+        ]
     return "\n".join(out)

@@ -42,7 +42,10 @@ def check_received(fx: Fixture, rec: app_factory.Recorder, target: str) -> list[
         if want is None and got is None:
             continue
         if not params.same_value(want, got):
-            problems.append(f"{where} arrived as {got!r} ({type(got).__name__}), expected {want!r} ({type(want).__name__})")
+            problems.append(
+                f"{where} arrived as {got!r} ({type(got).__name__}), "
+                f"expected {want!r} ({type(want).__name__})"
+            )
     problems += _check_body(fx, rec)
     return problems
 
@@ -64,7 +67,11 @@ def _check_body(fx: Fixture, rec: app_factory.Recorder) -> list[str]:
         for name in files:
             sent[name] = None
         if not isinstance(rec.body, dict):
-            return [f"handler received body {judge.short(repr(rec.body), raw=True)}, expected the object sent"] if sent else []
+            return (
+                [f"handler received body {judge.short(repr(rec.body), raw=True)}, expected the object sent"]
+                if sent
+                else []
+            )
         problems = []
         for k, v in sent.items():
             if k not in rec.body:
@@ -93,9 +100,11 @@ def _check_uploads(name: str, specs: list[dict[str, Any]], got: Any) -> list[str
     """Each file sent arrived as an upload with its filename and size."""
     uploads = list(got) if isinstance(got, (list, tuple)) else [got]
     if len(uploads) != len(specs):
-        return [f"file field {name!r}: {len(specs)} file(s) sent, handler got {judge.short(repr(got), raw=True)}"]
+        return [
+            f"file field {name!r}: {len(specs)} file(s) sent, handler got {judge.short(repr(got), raw=True)}"
+        ]
     problems = []
-    for spec, up in zip(specs, uploads):
+    for spec, up in zip(specs, uploads, strict=False):
         # An UploadFile (typed handlers), or the mapping Squall gives an untyped body.
         if isinstance(up, dict) and "filename" in up and "content" in up:
             filename, size = up["filename"], len(up["content"])
@@ -124,9 +133,14 @@ def run_fixture(fx: Fixture, timeout: float = 10.0) -> Result:
     try:
         built = http_request.build(fx.request, fx.handler)
         app = app_factory.build_app(fx, rec)
-        with _quiet_expected_500(fx), TestClient(app, limits=app_factory.limits_of(fx), timeout=timeout) as client:
+        with (
+            _quiet_expected_500(fx),
+            TestClient(app, limits=app_factory.limits_of(fx), timeout=timeout) as client,
+        ):
             # A request cut short (declared length > body) only waits for the server's verdict on EOF.
-            reply = http_client.send(client.port, built, timeout=min(timeout, 3.0) if built.half_close else timeout)
+            reply = http_client.send(
+                client.port, built, timeout=min(timeout, 3.0) if built.half_close else timeout
+            )
         problems += judge.judge(fx.expected, reply)
         framework = app_factory.framework_error(fx)
         if framework and rec.ran:
@@ -135,15 +149,20 @@ def run_fixture(fx: Fixture, timeout: float = 10.0) -> Result:
             problems.append("the handler did not run")
         if rec.ran and not framework:
             problems += check_received(fx, rec, built.target)
-    except Exception as exc:  # noqa: BLE001 - a fixture the framework refuses to build is a failure, not a crash
+    except Exception as exc:
         tb = traceback.format_exception_only(type(exc), exc)[-1].strip()
         cause = exc.__cause__
         if cause is not None:
             tb += f" <- {type(cause).__name__}: {cause}"
         problems.append(f"error: {tb}")
     outcome = PASS if not problems else FAIL
-    result = Result(fx, outcome, problems, seconds=time.monotonic() - start,
-                    app=json.dumps(app_factory.describe_options(fx)))
+    result = Result(
+        fx,
+        outcome,
+        problems,
+        seconds=time.monotonic() - start,
+        app=json.dumps(app_factory.describe_options(fx)),
+    )
     if fx.key in DISPUTED:
         result.disputed_would_pass = outcome == PASS
         result.outcome = DISPUTED_STATUS
@@ -171,5 +190,10 @@ def run_all(fixtures: list[Fixture], timeout: float = 10.0) -> list[Result]:
 
 
 def to_json(results: list[Result]) -> str:
-    return json.dumps([{"fixture": r.fixture.key, "outcome": r.outcome, "problems": r.problems,
-                        "reason": r.reason} for r in results], indent=1)
+    return json.dumps(
+        [
+            {"fixture": r.fixture.key, "outcome": r.outcome, "problems": r.problems, "reason": r.reason}
+            for r in results
+        ],
+        indent=1,
+    )

@@ -55,8 +55,11 @@ def test_core_category_reaches_threshold(results: list[runner.Result], category:
     tallies = report.tally(results)
     assert category in tallies, f"no fixtures found for {category}"
     t = tallies[category]
-    failing = [f"{r.fixture.key}: {r.problems[:1] or [r.reason]}" for r in results
-               if r.fixture.category == category and r.outcome in (runner.FAIL, runner.SKIP)]
+    failing = [
+        f"{r.fixture.key}: {r.problems[:1] or [r.reason]}"
+        for r in results
+        if r.fixture.category == category and r.outcome in (runner.FAIL, runner.SKIP)
+    ]
     assert t.rate >= THRESHOLDS[category], (
         f"{category}: {t.rate:.1f}% < threshold {THRESHOLDS[category]}%\n" + "\n".join(failing)
     )

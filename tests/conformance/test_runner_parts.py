@@ -76,8 +76,12 @@ def test_load_fixtures_reads_only_request_fixtures(tmp_path: Path, monkeypatch: 
 
 def test_repeat_expansion_and_query_building() -> None:
     assert http_request.expand({"a": ["{{ repeat 'x' 3 times }}!"]}) == {"a": ["xxx!"]}
-    req = {"method": "GET", "path": "/items?a=1", "query_params": {"ids": [1, 2], "flag": True, "q": "a b"},
-           "query_string": "raw=%26"}
+    req = {
+        "method": "GET",
+        "path": "/items?a=1",
+        "query_params": {"ids": [1, 2], "flag": True, "q": "a b"},
+        "query_string": "raw=%26",
+    }
     built = http_request.build(req)
     assert built.target == "/items?a=1&ids=1&ids=2&flag=true&q=a+b&raw=%26"
     assert built.body == b"" and not any(k == "Content-Length" for k, _ in built.headers)
@@ -88,7 +92,9 @@ def test_json_body_defaults_to_application_json_and_string_body_is_raw() -> None
     assert json.loads(built.body) == {"k": "é"}
     assert ("Content-Type", "application/json") in built.headers
     assert ("Content-Length", str(len(built.body))) in built.headers
-    raw = http_request.build({"method": "POST", "path": "/", "headers": {"Content-Type": "text/plain"}, "body": "{bad"})
+    raw = http_request.build(
+        {"method": "POST", "path": "/", "headers": {"Content-Type": "text/plain"}, "body": "{bad"}
+    )
     assert raw.body == b"{bad"
     assert [v for k, v in raw.headers if k == "Content-Type"] == ["text/plain"]
 
@@ -97,23 +103,47 @@ def test_form_and_multipart_bodies() -> None:
     form = http_request.build({"method": "POST", "path": "/", "form_data": {"a": "1", "tags": ["x", "y"]}})
     assert form.body == b"a=1&tags=x&tags=y"
     assert ("Content-Type", "application/x-www-form-urlencoded") in form.headers
-    mp = http_request.build({
-        "method": "POST", "path": "/", "data": {"f": "v"},
-        "files": [{"field_name": "img", "filename": "a.png", "content_type": "image/png", "magic_bytes": "89504e47"},
-                  {"field_name": "doc", "filename": None, "content_type": None, "content": "hi",
-                   "headers": {"x-custom": "1"}}],
-    })
+    mp = http_request.build(
+        {
+            "method": "POST",
+            "path": "/",
+            "data": {"f": "v"},
+            "files": [
+                {
+                    "field_name": "img",
+                    "filename": "a.png",
+                    "content_type": "image/png",
+                    "magic_bytes": "89504e47",
+                },
+                {
+                    "field_name": "doc",
+                    "filename": None,
+                    "content_type": None,
+                    "content": "hi",
+                    "headers": {"x-custom": "1"},
+                },
+            ],
+        }
+    )
     ctype = dict(mp.headers)["Content-Type"]
     boundary = ctype.split("boundary=")[1]
-    assert mp.body.startswith(f"--{boundary}\r\n".encode()) and mp.body.endswith(f"--{boundary}--\r\n".encode())
+    assert mp.body.startswith(f"--{boundary}\r\n".encode()) and mp.body.endswith(
+        f"--{boundary}--\r\n".encode()
+    )
     assert b'name="f"\r\n\r\nv\r\n' in mp.body
     assert b'filename="a.png"\r\nContent-Type: image/png\r\n\r\n\x89PNG\r\n' in mp.body
     assert b'Content-Disposition: form-data; name="doc"\r\nx-custom: 1\r\n\r\nhi\r\n' in mp.body
 
 
 def test_declared_content_length_and_host_are_kept() -> None:
-    built = http_request.build({"method": "POST", "path": "/", "body": {"v": 1},
-                                "headers": {"Content-Length": "100", "Host": "example.com:8080"}})
+    built = http_request.build(
+        {
+            "method": "POST",
+            "path": "/",
+            "body": {"v": 1},
+            "headers": {"Content-Length": "100", "Host": "example.com:8080"},
+        }
+    )
     assert built.half_close
     wire = built.to_bytes("127.0.0.1:1")
     assert b"Host: example.com:8080\r\n" in wire and b"127.0.0.1:1" not in wire
@@ -160,7 +190,12 @@ def test_judge_status_and_json_bodies() -> None:
 
 def test_judge_problem_type_by_path_and_text_bodies() -> None:
     exp = {"status_code": 422, "body": {"type": "https://spikard.dev/errors/validation-error", "status": 422}}
-    assert judge.judge(exp, _json_reply(422, {"type": "https://squall.dev/errors/validation-error", "status": 422})) == []
+    assert (
+        judge.judge(
+            exp, _json_reply(422, {"type": "https://squall.dev/errors/validation-error", "status": 422})
+        )
+        == []
+    )
     assert judge.judge(exp, _json_reply(422, {"type": "https://squall.dev/errors/other", "status": 422}))
     link = {"status_code": 200, "body": {"url": "https://a.example/x"}}
     assert judge.judge(link, _json_reply(200, {"url": "https://b.example/x"}))  # only `type` is relaxed
@@ -171,12 +206,32 @@ def test_judge_problem_type_by_path_and_text_bodies() -> None:
 
 
 def test_judge_headers_and_cookies() -> None:
-    reply = _json_reply(200, {}, "X-Request-Id: 0e9d6a3e-8a3c-4a3c-9c1b-6c7a3b2f1e00\r\nLocation: /new\r\n"
-                        "Set-Cookie: s=abc; Max-Age=3600; Path=/; Domain=example.com; Secure; HttpOnly; SameSite=Strict\r\n")
-    ok = {"status_code": 200, "headers": {"x-request-id": "<<uuid>>", "location": "/new", "etag": "<<absent>>",
-                                          "LOCATION": "<<present>>"},
-          "cookies": {"s": {"value": "abc", "max_age": 3600, "path": "/", "domain": ".example.com", "secure": True,
-                            "httponly": True, "samesite": "strict"}}}
+    reply = _json_reply(
+        200,
+        {},
+        "X-Request-Id: 0e9d6a3e-8a3c-4a3c-9c1b-6c7a3b2f1e00\r\nLocation: /new\r\n"
+        "Set-Cookie: s=abc; Max-Age=3600; Path=/; Domain=example.com; Secure; HttpOnly; SameSite=Strict\r\n",
+    )
+    ok = {
+        "status_code": 200,
+        "headers": {
+            "x-request-id": "<<uuid>>",
+            "location": "/new",
+            "etag": "<<absent>>",
+            "LOCATION": "<<present>>",
+        },
+        "cookies": {
+            "s": {
+                "value": "abc",
+                "max_age": 3600,
+                "path": "/",
+                "domain": ".example.com",
+                "secure": True,
+                "httponly": True,
+                "samesite": "strict",
+            }
+        },
+    }
     assert judge.judge(ok, reply) == []
     assert judge.judge({"status_code": 200, "headers": {"location": "/old"}}, reply)
     assert judge.judge({"status_code": 200, "headers": {"location": "<<absent>>"}}, reply)
@@ -191,10 +246,12 @@ HANDLER = {
     "route": "/items/{item_id}",
     "parameters": {
         "path": {"item_id": {"type": "integer"}},
-        "query": {"tags": {"type": "array", "items": {"type": "string"}, "separator": "|"},
-                  "limit": {"type": "integer", "optional": True, "default": 10},
-                  "flag": {"type": "boolean", "required": False},
-                  "q": {"type": "string"}},
+        "query": {
+            "tags": {"type": "array", "items": {"type": "string"}, "separator": "|"},
+            "limit": {"type": "integer", "optional": True, "default": 10},
+            "flag": {"type": "boolean", "required": False},
+            "q": {"type": "string"},
+        },
         "headers": {"X-Token": {"type": "string", "annotation": "str"}},
     },
 }
@@ -206,19 +263,32 @@ def test_parameters_schema_translation() -> None:
     assert schema["path"]["required"] == ["item_id"]
     assert schema["query"]["required"] == ["tags", "q"]
     assert schema["query"]["properties"]["tags"]["separator"] == "|"  # hints stay for Squall
-    assert schema["headers"] == {"type": "object", "properties": {"X-Token": {"type": "string", "annotation": "str"}},
-                                 "required": ["X-Token"]}
+    assert schema["headers"] == {
+        "type": "object",
+        "properties": {"X-Token": {"type": "string", "annotation": "str"}},
+        "required": ["X-Token"],
+    }
     sec = params.parameters_schema({"security": {"type": "apiKey", "in": "cookie", "name": "key"}})
-    assert sec == {"cookies": {"type": "object", "properties": {"key": {"type": "string", "required": True}},
-                               "required": ["key"]}}
+    assert sec == {
+        "cookies": {
+            "type": "object",
+            "properties": {"key": {"type": "string", "required": True}},
+            "required": ["key"],
+        }
+    }
 
 
 def test_expectations_convert_the_sent_values() -> None:
     req = {"headers": {"x-token": "t"}}
     got = params.expectations(HANDLER, req, "/items/42?tags=a|b&tags=c&q=x")
-    assert got == {"item_id": ("path.item_id", 42), "tags": ("query.tags", ["a", "b", "c"]),
-                   "limit": ("query.limit", 10), "flag": ("query.flag", None), "q": ("query.q", "x"),
-                   "x_token": ("headers.X-Token", "t")}
+    assert got == {
+        "item_id": ("path.item_id", 42),
+        "tags": ("query.tags", ["a", "b", "c"]),
+        "limit": ("query.limit", 10),
+        "flag": ("query.flag", None),
+        "q": ("query.q", "x"),
+        "x_token": ("headers.X-Token", "t"),
+    }
     assert params.match_path("/f/{p:path}", "/f/a/b%20c") == {"p": "a/b c"}
     assert params.match_path("/f/{p}", "/g/1") is None
     assert params.same_value(42, 42) and not params.same_value(42, "42") and not params.same_value(1, True)
@@ -226,8 +296,13 @@ def test_expectations_convert_the_sent_values() -> None:
 
 
 def test_check_received_catches_unconverted_and_missing_values() -> None:
-    fx = _fx({"handler": HANDLER, "request": {"method": "GET", "path": "/items/42", "headers": {"X-Token": "t"}},
-              "expected_response": {"status_code": 200}})
+    fx = _fx(
+        {
+            "handler": HANDLER,
+            "request": {"method": "GET", "path": "/items/42", "headers": {"X-Token": "t"}},
+            "expected_response": {"status_code": 200},
+        }
+    )
     target = "/items/42?tags=a&q=x"
     good = app_factory.Recorder(1, {"item_id": 42, "tags": ["a"], "limit": 10, "q": "x", "x_token": "t"})
     assert runner.check_received(fx, good, target) == []
@@ -238,8 +313,13 @@ def test_check_received_catches_unconverted_and_missing_values() -> None:
 
 
 def test_check_received_checks_the_body() -> None:
-    fx = _fx({"handler": {"route": "/", "body_schema": {"type": "object"}},
-              "request": {"method": "POST", "path": "/", "body": {"a": 1}}, "expected_response": {"status_code": 200}})
+    fx = _fx(
+        {
+            "handler": {"route": "/", "body_schema": {"type": "object"}},
+            "request": {"method": "POST", "path": "/", "body": {"a": 1}},
+            "expected_response": {"status_code": 200},
+        }
+    )
     assert runner.check_received(fx, app_factory.Recorder(1, {}, {"a": 1}), "/") == []
     assert runner.check_received(fx, app_factory.Recorder(1, {}, {"a": "1"}), "/")
     assert runner.check_received(fx, app_factory.Recorder(1, {}, None), "/")
@@ -247,8 +327,13 @@ def test_check_received_checks_the_body() -> None:
 
 def test_framework_errors_and_unexpressible_apps() -> None:
     def fx(status: int, path: str = "/a", **handler: object) -> fixtures.Fixture:
-        return _fx({"handler": {"route": "/a", "method": "GET", **handler}, "request": {"method": "GET", "path": path},
-                    "expected_response": {"status_code": status}})
+        return _fx(
+            {
+                "handler": {"route": "/a", "method": "GET", **handler},
+                "request": {"method": "GET", "path": path},
+                "expected_response": {"status_code": status},
+            }
+        )
 
     assert app_factory.framework_error(fx(422)) and app_factory.framework_error(fx(413))
     assert app_factory.framework_error(fx(404)) is None  # the handler's own "not found"

@@ -3,7 +3,6 @@ needs the compiled extension when it is not built yet."""
 
 from __future__ import annotations
 
-import glob
 import importlib.machinery
 import importlib.util
 import os

@@ -7,6 +7,7 @@ import datetime as dt
 from typing import Annotated, Any, TypedDict
 
 import pytest
+
 from squall import Body, File, Form, Request, Squall, UploadFile
 
 
@@ -50,7 +51,13 @@ def make_app() -> Squall:
     @app.post("/upload")
     async def upload(title: str = Form(), doc: UploadFile = File()) -> dict[str, Any]:
         data = await doc.read()
-        return {"title": title, "filename": doc.filename, "size": doc.size, "content": data.decode(), "ctype": doc.content_type}
+        return {
+            "title": title,
+            "filename": doc.filename,
+            "size": doc.size,
+            "content": data.decode(),
+            "ctype": doc.content_type,
+        }
 
     @app.post("/files")
     async def files(files: list[UploadFile] = File()) -> dict[str, Any]:
@@ -58,13 +65,27 @@ def make_app() -> Squall:
 
     @app.post(
         "/explicit/{item_id}",
-        body_schema={"type": "object", "properties": {"n": {"type": "integer", "minimum": 0}}, "required": ["n"]},
+        body_schema={
+            "type": "object",
+            "properties": {"n": {"type": "integer", "minimum": 0}},
+            "required": ["n"],
+        },
         parameters_schema={
-            "path": {"type": "object", "properties": {"item_id": {"type": "integer"}}, "required": ["item_id"]},
-            "headers": {"type": "object", "properties": {"X-API-Key": {"type": "string"}}, "required": ["X-API-Key"]},
+            "path": {
+                "type": "object",
+                "properties": {"item_id": {"type": "integer"}},
+                "required": ["item_id"],
+            },
+            "headers": {
+                "type": "object",
+                "properties": {"X-API-Key": {"type": "string"}},
+                "required": ["X-API-Key"],
+            },
         },
     )
-    async def explicit(item_id: int, x_api_key: str, body: dict[str, Any], request: Request) -> dict[str, Any]:
+    async def explicit(
+        item_id: int, x_api_key: str, body: dict[str, Any], request: Request
+    ) -> dict[str, Any]:
         return {
             "item_id": item_id,
             "key": x_api_key,
@@ -111,8 +132,17 @@ def test_multipart_upload(make_client: Any) -> None:
     client = make_client(make_app())
     r = client.post("/upload", data={"title": "t"}, files={"doc": ("a.txt", b"hello", "text/plain")})
     assert r.status_code == 200, r.text
-    assert r.json() == {"title": "t", "filename": "a.txt", "size": 5, "content": "hello", "ctype": "text/plain"}
-    r = client.post("/files", files=[("files", ("1.txt", b"abc", "text/plain")), ("files", ("2.txt", b"de", "text/plain"))])
+    assert r.json() == {
+        "title": "t",
+        "filename": "a.txt",
+        "size": 5,
+        "content": "hello",
+        "ctype": "text/plain",
+    }
+    r = client.post(
+        "/files",
+        files=[("files", ("1.txt", b"abc", "text/plain")), ("files", ("2.txt", b"de", "text/plain"))],
+    )
     assert r.status_code == 200, r.text
     assert r.json() == {"names": ["1.txt", "2.txt"], "total": 5}
     assert client.post("/upload", data={"title": "t"}, files={}).status_code == 422

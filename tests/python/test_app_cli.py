@@ -108,7 +108,8 @@ def test_workers_share_the_port_and_crashed_workers_are_replaced(tmp_path: Path)
 def test_bad_target_is_a_clear_error(tmp_path: Path) -> None:
     env = subprocess_env()
     r = subprocess.run(
-        [sys.executable, "-m", "squall", "run", "nosuchmodule:app"], cwd=tmp_path,
+        [sys.executable, "-m", "squall", "run", "nosuchmodule:app"],
+        cwd=tmp_path,
         env=env,
         capture_output=True,
         text=True,
@@ -121,7 +122,9 @@ def test_app_run(tmp_path: Path) -> None:
     script = tmp_path / "serve.py"
     script.write_text(APP + "\napp.run(port=0, workers=1)\n")
     env = subprocess_env()
-    proc = subprocess.Popen([sys.executable, str(script)], cwd=tmp_path, env=env, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, str(script)], cwd=tmp_path, env=env, stderr=subprocess.PIPE, text=True
+    )
     assert proc.stderr is not None
     try:
         match = re.search(r"http://127\.0\.0\.1:(\d+)", proc.stderr.readline())

@@ -16,11 +16,17 @@ def test_cookie_attribute_hints_are_not_schema(make_client: Any) -> None:
     # the Set-Cookie that sent the cookie, not constraints on its value.
     app = Squall()
 
-    @app.get("/data", parameters_schema={"cookies": {"tracking": {"type": "string", "required": True, "samesite": "Lax"}}})
+    @app.get(
+        "/data",
+        parameters_schema={"cookies": {"tracking": {"type": "string", "required": True, "samesite": "Lax"}}},
+    )
     def data(tracking: str) -> dict[str, str]:
         return {"tracking": tracking}
 
-    @app.get("/secure", parameters_schema={"cookies": {"session": {"type": "string", "required": True, "httponly": True}}})
+    @app.get(
+        "/secure",
+        parameters_schema={"cookies": {"session": {"type": "string", "required": True, "httponly": True}}},
+    )
     def secure(session: str) -> dict[str, str]:
         return {"session": session}
 
@@ -47,7 +53,9 @@ def test_every_fixture_hint_is_translated_or_dropped(make_client: Any) -> None:
             "headers": {"X-Token": {"type": "string", "optional": True, "default": None}},
         },
     )
-    def item(id: str, tags: list[str] | None = None, limit: int = 0, x_token: str | None = None) -> dict[str, Any]:
+    def item(
+        id: str, tags: list[str] | None = None, limit: int = 0, x_token: str | None = None
+    ) -> dict[str, Any]:
         return {"id": id, "tags": tags, "limit": limit, "token": x_token}
 
     client = make_client(app)
@@ -63,11 +71,19 @@ def test_required_without_annotation_uses_jsonschema_wording(make_client: Any) -
     app = Squall()
     pattern = "^[a-f0-9]{32}$"
 
-    @app.get("/api/data", parameters_schema={"headers": {"X-API-Key": {"type": "string", "pattern": pattern, "required": True}}})
+    @app.get(
+        "/api/data",
+        parameters_schema={
+            "headers": {"X-API-Key": {"type": "string", "pattern": pattern, "required": True}}
+        },
+    )
     def data(x_api_key: str) -> dict[str, str]:
         return {"key": x_api_key}
 
-    @app.get("/typed", parameters_schema={"query": {"q": {"type": "string", "pattern": pattern, "annotation": "str"}}})
+    @app.get(
+        "/typed",
+        parameters_schema={"query": {"q": {"type": "string", "pattern": pattern, "annotation": "str"}}},
+    )
     def typed(q: str) -> dict[str, str]:
         return {"q": q}
 
@@ -86,12 +102,18 @@ def _files_app() -> Squall:
 
     @app.post(
         "/upload",
-        parameters_schema={"files": {"image": {"required": True, "content_type": ["image/png"], "validate_magic_numbers": True}}},
+        parameters_schema={
+            "files": {
+                "image": {"required": True, "content_type": ["image/png"], "validate_magic_numbers": True}
+            }
+        },
     )
     async def upload(image: UploadFile) -> dict[str, Any]:
         return {"filename": image.filename, "content_type": image.content_type, "size": image.size}
 
-    @app.post("/empty", parameters_schema={"files": {"file": {"required": True, "validate_magic_numbers": True}}})
+    @app.post(
+        "/empty", parameters_schema={"files": {"file": {"required": True, "validate_magic_numbers": True}}}
+    )
     async def empty(file: UploadFile) -> dict[str, Any]:
         return {"size": file.size}
 
@@ -142,7 +164,10 @@ def test_str_annotation_with_format_is_checked_not_parsed(make_client: Any) -> N
     # query_params/40 ("annotation": "str") against validation_errors/11 (no annotation: a UUID).
     app = Squall()
 
-    @app.get("/as-text", parameters_schema={"query": {"id": {"type": "string", "format": "uuid", "annotation": "str"}}})
+    @app.get(
+        "/as-text",
+        parameters_schema={"query": {"id": {"type": "string", "format": "uuid", "annotation": "str"}}},
+    )
     def as_text(id: str) -> dict[str, str]:
         return {"id": id}
 

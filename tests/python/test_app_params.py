@@ -43,7 +43,9 @@ def make_app() -> Squall:
         }
 
     @app.get("/limits")
-    def limits(page: Annotated[int, Query(ge=1, le=5)] = 1, name: str = Query(default="x", max_length=3)) -> dict[str, Any]:
+    def limits(
+        page: Annotated[int, Query(ge=1, le=5)] = 1, name: str = Query(default="x", max_length=3)
+    ) -> dict[str, Any]:
         return {"page": page, "name": name}
 
     @app.get("/aliases")
@@ -110,7 +112,14 @@ def test_converted_types(make_client: Any) -> None:
     oid = str(uuid.uuid4())
     r = client.get(
         f"/typed/{oid}",
-        params=[("day", "2024-02-29"), ("kind", "b"), ("flag", "true"), ("ratio", "2"), ("tags", "x"), ("tags", "y")],
+        params=[
+            ("day", "2024-02-29"),
+            ("kind", "b"),
+            ("flag", "true"),
+            ("ratio", "2"),
+            ("tags", "x"),
+            ("tags", "y"),
+        ],
     )
     assert r.status_code == 200, r.text
     assert r.json() == {
@@ -138,7 +147,9 @@ def test_constraints(make_client: Any) -> None:
 
 def test_aliases_headers_cookies(make_client: Any) -> None:
     client = make_client(make_app())
-    r = client.get("/aliases", params={"item-query": "v"}, headers={"User-Agent": "ua/1"}, cookies={"session_id": "s1"})
+    r = client.get(
+        "/aliases", params={"item-query": "v"}, headers={"User-Agent": "ua/1"}, cookies={"session_id": "s1"}
+    )
     assert r.status_code == 200, r.text
     assert r.json() == {"item_query": "v", "user_agent": "ua/1", "session_id": "s1"}
 

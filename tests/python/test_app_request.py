@@ -184,7 +184,12 @@ def test_url_parts() -> None:
     from squall import URL
 
     url = URL("/a", "x=1", "example.org:8080")
-    assert (url.scheme, url.netloc, url.hostname, url.port) == ("http", "example.org:8080", "example.org", 8080)
+    assert (url.scheme, url.netloc, url.hostname, url.port) == (
+        "http",
+        "example.org:8080",
+        "example.org",
+        8080,
+    )
     v6 = URL("/", "", "[::1]:9000")
     assert (v6.hostname, v6.port) == ("::1", 9000)
     assert URL("/p").port is None and str(URL("/p", "q=1")) == "/p?q=1"
@@ -248,7 +253,12 @@ def test_testclient_builds_requests_like_requests_does(make_client: Any) -> None
         }
 
     client = make_client(app)
-    r = client.post("http://testserver/raw?a=1", params={"b": "2", "c": True}, content=b"xyz", headers={"Content-Type": "text/plain"})
+    r = client.post(
+        "http://testserver/raw?a=1",
+        params={"b": "2", "c": True},
+        content=b"xyz",
+        headers={"Content-Type": "text/plain"},
+    )
     assert r.json() == {"body": "xyz", "ctype": "text/plain", "q": "a=1&b=2&c=true"}
     r = client.post("/raw", data={"k": ["1", "2"]})
     assert r.json() == {"body": "k=1&k=2", "ctype": "application/x-www-form-urlencoded", "q": ""}

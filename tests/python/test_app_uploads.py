@@ -35,7 +35,9 @@ def make_app() -> Squall:
         return {**await _describe(file), "note": note}
 
     @app.post("/many")
-    async def many(title: Annotated[str, Form()], docs: Annotated[list[UploadFile], File()]) -> dict[str, Any]:
+    async def many(
+        title: Annotated[str, Form()], docs: Annotated[list[UploadFile], File()]
+    ) -> dict[str, Any]:
         return {"title": title, "docs": [await _describe(d) for d in docs]}
 
     return app

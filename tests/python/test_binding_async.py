@@ -12,7 +12,6 @@ import threading
 import time
 
 import pytest
-
 from test_binding_support import Route, TeapotError, Worker, get, needs_ext, param, spec
 
 pytestmark = needs_ext
@@ -51,8 +50,9 @@ def test_no_suspend_handler_answers_without_a_loop_turn():
     async def check():
         return list(order)
 
-    with Worker([Route("GET", "/", handler, is_async=True),
-                 Route("GET", "/order", check, is_async=True)]) as w:
+    with Worker(
+        [Route("GET", "/", handler, is_async=True), Route("GET", "/order", check, is_async=True)]
+    ) as w:
         assert get(w.port, "/").json() == "ok"
         assert get(w.port, "/order").json() == ["handler", "later"]
 
@@ -86,9 +86,11 @@ def test_timeout_inside_handler():
         except TimeoutError:
             return "wait_for timed out"
 
-    routes = [Route("GET", "/t", timed, is_async=True),
-              Route("GET", "/u", timed_out_unhandled, is_async=True),
-              Route("GET", "/w", wait_for, is_async=True)]
+    routes = [
+        Route("GET", "/t", timed, is_async=True),
+        Route("GET", "/u", timed_out_unhandled, is_async=True),
+        Route("GET", "/w", wait_for, is_async=True),
+    ]
     with Worker(routes) as w:
         t0 = time.monotonic()
         assert get(w.port, "/t").json() == "timed out"
@@ -155,9 +157,12 @@ def test_exceptions_in_async_handlers():
     def not_a_coroutine():
         return "declared async but is not"
 
-    routes = [Route("GET", "/early", early, is_async=True), Route("GET", "/late", late, is_async=True),
-              Route("GET", "/crash", crash, is_async=True),
-              Route("GET", "/nc", not_a_coroutine, is_async=True)]
+    routes = [
+        Route("GET", "/early", early, is_async=True),
+        Route("GET", "/late", late, is_async=True),
+        Route("GET", "/crash", crash, is_async=True),
+        Route("GET", "/nc", not_a_coroutine, is_async=True),
+    ]
     with Worker(routes) as w:
         assert get(w.port, "/early").json()["detail"] == "before await"
         assert get(w.port, "/late").json()["detail"] == "after await"

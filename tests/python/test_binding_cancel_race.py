@@ -71,8 +71,10 @@ def test_pool_requests_cancelled_at_random_moments():
     with Worker(routes, threads=4) as w:
         deadline = time.monotonic() + BUDGET_S
         answered = [0]
-        threads = [threading.Thread(target=_hit_and_run, args=(w.port, seed, deadline, answered))
-                   for seed in range(CLIENTS)]
+        threads = [
+            threading.Thread(target=_hit_and_run, args=(w.port, seed, deadline, answered))
+            for seed in range(CLIENTS)
+        ]
         for t in threads:
             t.start()
         for t in threads:

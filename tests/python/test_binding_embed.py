@@ -14,7 +14,6 @@ import textwrap
 import time
 
 import pytest
-
 from test_binding_support import get, needs_ext
 
 pytestmark = needs_ext
@@ -70,7 +69,11 @@ def _start(tmp_path, *args: str, before: tuple[str, ...] = ()) -> tuple[subproce
     env = dict(os.environ, PYTHONPATH=_package_parent())
     proc = subprocess.Popen(
         [_binary(), *before, str(tmp_path / "web_app.py"), "--port", "0", *args],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+        cwd=tmp_path,
     )
     sel = selectors.DefaultSelector()
     sel.register(proc.stdout, selectors.EVENT_READ)
@@ -125,8 +128,7 @@ def test_squall_server_usage_errors(tmp_path):
     binary = _binary()
     r = subprocess.run([binary], capture_output=True, text=True, timeout=30)
     assert r.returncode == 2 and "usage" in r.stderr
-    r = subprocess.run([binary, str(tmp_path / "missing.py")], capture_output=True, text=True,
-                       timeout=30)
+    r = subprocess.run([binary, str(tmp_path / "missing.py")], capture_output=True, text=True, timeout=30)
     assert r.returncode == 2 and "not a Python file" in r.stderr
 
 

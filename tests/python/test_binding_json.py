@@ -12,7 +12,6 @@ from decimal import Decimal
 from typing import ClassVar
 
 import pytest
-
 from test_binding_support import _squall, needs_ext
 
 pytestmark = needs_ext
@@ -154,7 +153,7 @@ def test_datetime_family_iso8601():
     assert dumps(dt.datetime(2024, 1, 2, 3, 4, 5)) == b'"2024-01-02T03:04:05"'
     assert dumps(dt.datetime(2024, 1, 2, 3, 4, 5, 123000, tzinfo=tz)) == (
         b'"2024-01-02T03:04:05.123000+02:00"')
-    assert dumps(dt.datetime(2024, 1, 2, tzinfo=dt.timezone.utc)) == b'"2024-01-02T00:00:00+00:00"'
+    assert dumps(dt.datetime(2024, 1, 2, tzinfo=dt.UTC)) == b'"2024-01-02T00:00:00+00:00"'
     assert dumps(dt.date(1999, 12, 31)) == b'"1999-12-31"'
     assert dumps(dt.time(23, 59, 1)) == b'"23:59:01"'
 

@@ -11,7 +11,6 @@ import threading
 import time
 
 import pytest
-
 from test_binding_support import (
     FakeRequest,
     Resp,
@@ -36,8 +35,9 @@ def test_plain_return_is_json_with_route_status():
     def created():
         return "made"
 
-    with Worker([Route("GET", "/", hello, inline=True),
-                 Route("POST", "/c", created, inline=True, status_code=201)]) as w:
+    with Worker(
+        [Route("GET", "/", hello, inline=True), Route("POST", "/c", created, inline=True, status_code=201)]
+    ) as w:
         r = get(w.port, "/")
         assert r.status == 200
         assert r.headers["content-type"] == "application/json"
@@ -59,9 +59,15 @@ def test_kwargs_from_validated_values_with_defaults_and_converters():
         param("limit", "query", {"type": "integer"}, required=False),
         param("x_token", "header", {"type": "string"}, required=False, key="x-token"),
     )
-    route = Route("GET", "/items/{item_id:int}", item, spec=s,
-                  kwnames=("item_id", "q", "limit", "x_token"),
-                  converters=(None, str.upper, lambda v: v * 2, None), inline=True)
+    route = Route(
+        "GET",
+        "/items/{item_id:int}",
+        item,
+        spec=s,
+        kwnames=("item_id", "q", "limit", "x_token"),
+        converters=(None, str.upper, lambda v: v * 2, None),
+        inline=True,
+    )
     with Worker([route]) as w:
         r = get(w.port, "/items/42?q=hello&limit=7", headers={"X-Token": "tok"})
         assert r.status == 200, r.body
@@ -92,21 +98,42 @@ def test_body_kwarg_with_converter_and_request_kwarg():
         captured["request"] = request
         return {"sku": order.sku, "qty": order.qty}
 
-    s = spec(body={"media": "json", "required": True,
-                   "schema": {"type": "object", "properties": {"sku": {"type": "string"},
-                                                               "qty": {"type": "integer"}},
-                              "required": ["sku", "qty"]}})
-    route = Route("POST", "/orders/{shop}", create, spec=s, body_kwarg="order",
-                  body_converter=lambda d: Order(**d), request_kwarg="request", inline=True,
-                  status_code=201)
+    s = spec(
+        body={
+            "media": "json",
+            "required": True,
+            "schema": {
+                "type": "object",
+                "properties": {"sku": {"type": "string"}, "qty": {"type": "integer"}},
+                "required": ["sku", "qty"],
+            },
+        }
+    )
+    route = Route(
+        "POST",
+        "/orders/{shop}",
+        create,
+        spec=s,
+        body_kwarg="order",
+        body_converter=lambda d: Order(**d),
+        request_kwarg="request",
+        inline=True,
+        status_code=201,
+    )
     with Worker([route]) as w:
         body = json.dumps({"sku": "ü-1", "qty": 3}).encode()
-        r = request(w.port, "POST", "/orders/main?x=1&x=2", body=body,
-                    headers={"Content-Type": "application/json", "X-Dup": "a"})
+        r = request(
+            w.port,
+            "POST",
+            "/orders/main?x=1&x=2",
+            body=body,
+            headers={"Content-Type": "application/json", "X-Dup": "a"},
+        )
         assert r.status == 201, r.body
         assert r.json() == {"sku": "ü-1", "qty": 3}
-        r = request(w.port, "POST", "/orders/main", body=b'{"sku": 1}',
-                    headers={"Content-Type": "application/json"})
+        r = request(
+            w.port, "POST", "/orders/main", body=b'{"sku": 1}', headers={"Content-Type": "application/json"}
+        )
         assert r.status == 422
     order, req = captured["order"], captured["request"]
     assert order == Order("ü-1", 3)
@@ -139,14 +166,16 @@ def test_route_without_spec_gets_raw_json_body():
 
 def test_response_objects_sent_as_is():
     def custom():
-        return Resp(202, b"raw \x00 bytes", [("content-type", "text/plain"), ("x-a", "1"),
-                                              ("set-cookie", "a=1"), ("set-cookie", "b=2")])
+        return Resp(
+            202,
+            b"raw \x00 bytes",
+            [("content-type", "text/plain"), ("x-a", "1"), ("set-cookie", "a=1"), ("set-cookie", "b=2")],
+        )
 
     def split():
         return Resp(200, b"x", [("x-evil", "a\r\nInjected: yes")])
 
-    with Worker([Route("GET", "/c", custom, inline=True),
-                 Route("GET", "/split", split, inline=True)]) as w:
+    with Worker([Route("GET", "/c", custom, inline=True), Route("GET", "/split", split, inline=True)]) as w:
         with socket.create_connection(("127.0.0.1", w.port)) as sock:
             sock.sendall(b"GET /c HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
             raw = b""
@@ -172,10 +201,12 @@ def test_exceptions_go_to_the_error_handler_and_are_logged(caplog):
     def unencodable():
         return {"x": object()}
 
-    routes = [Route("GET", "/teapot", teapot, inline=True),
-              Route("GET", "/boom", boom, inline=True),
-              Route("GET", "/enc", unencodable, inline=True),
-              Route("GET", "/pool-boom", boom)]
+    routes = [
+        Route("GET", "/teapot", teapot, inline=True),
+        Route("GET", "/boom", boom, inline=True),
+        Route("GET", "/enc", unencodable, inline=True),
+        Route("GET", "/pool-boom", boom),
+    ]
     with caplog.at_level(logging.ERROR, logger="squall.error"), Worker(routes) as w:
         r = get(w.port, "/teapot")
         assert r.status == 418
@@ -205,8 +236,10 @@ def test_failing_or_odd_error_handler_gives_plain_500(caplog):
 
     for handler in (bad_handler, odd_handler):
         caplog.clear()
-        with caplog.at_level(logging.ERROR, logger="squall.error"), Worker(
-                [Route("GET", "/", boom, inline=True)], error_handler=handler) as w:
+        with (
+            caplog.at_level(logging.ERROR, logger="squall.error"),
+            Worker([Route("GET", "/", boom, inline=True)], error_handler=handler) as w,
+        ):
             r = get(w.port, "/")
             assert r.status == 500
             assert r.json()["status"] == 500
@@ -247,14 +280,16 @@ def test_keep_alive_many_requests_one_connection():
         counter["n"] += 1
         return counter["n"]
 
-    with Worker([Route("GET", "/n", count, inline=True)]) as w:
-        with socket.create_connection(("127.0.0.1", w.port), timeout=5) as sock:
-            sock.sendall(b"GET /n HTTP/1.1\r\nHost: x\r\n\r\n" * 20)
-            data = b""
-            while data.count(b"HTTP/1.1 200") < 20 or not data.endswith(b"20"):
-                chunk = sock.recv(65536)
-                assert chunk
-                data += chunk
+    with (
+        Worker([Route("GET", "/n", count, inline=True)]) as w,
+        socket.create_connection(("127.0.0.1", w.port), timeout=5) as sock,
+    ):
+        sock.sendall(b"GET /n HTTP/1.1\r\nHost: x\r\n\r\n" * 20)
+        data = b""
+        while data.count(b"HTTP/1.1 200") < 20 or not data.endswith(b"20"):
+            chunk = sock.recv(65536)
+            assert chunk
+            data += chunk
     assert counter["n"] == 20
 
 
@@ -262,17 +297,53 @@ def test_add_route_errors_are_python_exceptions():
     server = _squall.Server(port=0)
     try:
         with pytest.raises(ValueError):
-            server.add_route("GET", "/x/{bad", lambda: 1, spec=None, kwnames=[], converters=[],
-                             body_kwarg=None, body_converter=None, request_kwarg=None,
-                             is_async=False, inline=True, status_code=200, wants_errors=False)
+            server.add_route(
+                "GET",
+                "/x/{bad",
+                lambda: 1,
+                spec=None,
+                kwnames=[],
+                converters=[],
+                body_kwarg=None,
+                body_converter=None,
+                request_kwarg=None,
+                is_async=False,
+                inline=True,
+                status_code=200,
+                wants_errors=False,
+            )
         with pytest.raises(ValueError):
-            server.add_route("GET", "/y", lambda: 1, spec="{not json", kwnames=[], converters=[],
-                             body_kwarg=None, body_converter=None, request_kwarg=None,
-                             is_async=False, inline=True, status_code=200, wants_errors=False)
+            server.add_route(
+                "GET",
+                "/y",
+                lambda: 1,
+                spec="{not json",
+                kwnames=[],
+                converters=[],
+                body_kwarg=None,
+                body_converter=None,
+                request_kwarg=None,
+                is_async=False,
+                inline=True,
+                status_code=200,
+                wants_errors=False,
+            )
         with pytest.raises(TypeError):
-            server.add_route("GET", "/z", 42, spec=None, kwnames=[], converters=[],
-                             body_kwarg=None, body_converter=None, request_kwarg=None,
-                             is_async=False, inline=True, status_code=200, wants_errors=False)
+            server.add_route(
+                "GET",
+                "/z",
+                42,
+                spec=None,
+                kwnames=[],
+                converters=[],
+                body_kwarg=None,
+                body_converter=None,
+                request_kwarg=None,
+                is_async=False,
+                inline=True,
+                status_code=200,
+                wants_errors=False,
+            )
         with pytest.raises(RuntimeError):
             server.start()  # not configured
         assert server.port > 0
@@ -301,14 +372,14 @@ def test_limits_reach_the_core():
     def echo(body=None):
         return body
 
-    with Worker([Route("POST", "/", echo, body_kwarg="body", inline=True)],
-                limits={"max_body": 16}) as w:
+    with Worker([Route("POST", "/", echo, body_kwarg="body", inline=True)], limits={"max_body": 16}) as w:
         assert request(w.port, "POST", "/", body=b'"short"').json() == "short"
         assert request(w.port, "POST", "/", body=b'"' + b"x" * 100 + b'"').status == 413
 
 
 def test_threads_do_not_share_a_connection_state():
     """Many clients at once against inline and pool endpoints."""
+
     def inline():
         return "i"
 
@@ -343,8 +414,9 @@ def test_reentrant_poll_and_close_from_a_handler_are_refused():
 
     with Worker(routes) as w:
         # Find this worker's server: the one bound to our port.
-        holder["server"] = next(o for o in gc.get_objects()
-                                if isinstance(o, _squall.Server) and _port_or_none(o) == w.port)
+        holder["server"] = next(
+            o for o in gc.get_objects() if isinstance(o, _squall.Server) and _port_or_none(o) == w.port
+        )
         assert get(w.port, "/poll").status == 500
         assert get(w.port, "/close").status == 500
         assert get(w.port, "/poll").status == 500  # still serving
@@ -365,11 +437,20 @@ def test_multipart_file_parts_replace_their_filenames_in_the_body():
         got.append(form)
         return {"ok": True}
 
-    s = spec(body={"media": "multipart", "required": True, "schema": {
-        "type": "object",
-        "properties": {"one": {"type": "string", "format": "binary"},
-                       "many": {"type": "array", "items": {"type": "string", "format": "binary"}},
-                       "note": {"type": "string"}}}})
+    s = spec(
+        body={
+            "media": "multipart",
+            "required": True,
+            "schema": {
+                "type": "object",
+                "properties": {
+                    "one": {"type": "string", "format": "binary"},
+                    "many": {"type": "array", "items": {"type": "string", "format": "binary"}},
+                    "note": {"type": "string"},
+                },
+            },
+        }
+    )
     boundary = "XyZ"
     parts = [
         ('name="note"', None, b"hello"),
@@ -385,8 +466,13 @@ def test_multipart_file_parts_replace_their_filenames_in_the_body():
         body += b"\r\n" + data + b"\r\n"
     body += f"--{boundary}--\r\n".encode()
     with Worker([Route("POST", "/up", upload, spec=s, body_kwarg="form", inline=True)]) as w:
-        r = request(w.port, "POST", "/up", body=body,
-                    headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+        r = request(
+            w.port,
+            "POST",
+            "/up",
+            body=body,
+            headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
+        )
         assert r.status == 200, r.body
     form = got[0]
     assert form["note"] == "hello"
@@ -403,8 +489,7 @@ def test_multipart_file_parts_replace_their_filenames_in_the_body():
 def test_core_timers_fire_through_the_asyncio_reader():
     """The core's timers (here the keep-alive timeout) run via its epoll fd
     registered in asyncio: an idle connection is closed on time."""
-    with Worker([Route("GET", "/", lambda: 1, inline=True)],
-                limits={"keepalive_timeout": 0.2}) as w:
+    with Worker([Route("GET", "/", lambda: 1, inline=True)], limits={"keepalive_timeout": 0.2}) as w:
         with socket.create_connection(("127.0.0.1", w.port), timeout=5) as sock:
             sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
             data = sock.recv(65536)

@@ -67,10 +67,23 @@ def spec(*params: dict[str, Any], body: dict[str, Any] | None = None) -> str:
     return json.dumps(doc)
 
 
-def param(name: str, source: str, schema: dict[str, Any], *, required: bool = True,
-          key: str | None = None, **extra: Any) -> dict[str, Any]:
-    return {"name": name, "source": source, "key": key or name, "required": required,
-            "schema": schema, **extra}
+def param(
+    name: str,
+    source: str,
+    schema: dict[str, Any],
+    *,
+    required: bool = True,
+    key: str | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
+    return {
+        "name": name,
+        "source": source,
+        "key": key or name,
+        "required": required,
+        "schema": schema,
+        **extra,
+    }
 
 
 @dataclass
@@ -93,8 +106,17 @@ class Route:
 class Worker:
     """run_worker in a thread, serving the given routes on an ephemeral port."""
 
-    def __init__(self, routes: list[Route], *, validation_error_handler=None, threads=None,
-                 on_startup=(), on_shutdown=(), limits=None, error_handler=None):
+    def __init__(
+        self,
+        routes: list[Route],
+        *,
+        validation_error_handler=None,
+        threads=None,
+        on_startup=(),
+        on_shutdown=(),
+        limits=None,
+        error_handler=None,
+    ):
         self.routes = routes
         self.control = WorkerControl()
         self.veh = validation_error_handler
@@ -104,24 +126,45 @@ class Worker:
 
         def build_server(loop, executor):
             server = _squall.Server(host="127.0.0.1", port=0, limits=self.limits)
-            server.configure(loop=loop, executor=executor, response_type=Resp,
-                             error_handler=self.error_handler,
-                             validation_error_handler=self.veh, request_factory=FakeRequest)
+            server.configure(
+                loop=loop,
+                executor=executor,
+                response_type=Resp,
+                error_handler=self.error_handler,
+                validation_error_handler=self.veh,
+                request_factory=FakeRequest,
+            )
             for r in routes:
                 server.add_route(
-                    r.methods, r.path, r.endpoint, spec=r.spec, kwnames=list(r.kwnames),
+                    r.methods,
+                    r.path,
+                    r.endpoint,
+                    spec=r.spec,
+                    kwnames=list(r.kwnames),
                     converters=list(r.converters) if r.converters is not None else [None] * len(r.kwnames),
-                    body_kwarg=r.body_kwarg, body_converter=r.body_converter,
-                    request_kwarg=r.request_kwarg, is_async=r.is_async, inline=r.inline,
-                    status_code=r.status_code, wants_errors=r.wants_errors)
+                    body_kwarg=r.body_kwarg,
+                    body_converter=r.body_converter,
+                    request_kwarg=r.request_kwarg,
+                    is_async=r.is_async,
+                    inline=r.inline,
+                    status_code=r.status_code,
+                    wants_errors=r.wants_errors,
+                )
             return server
 
         def main():
             try:
-                self.result.append(run_worker(build_server, install_signals=False,
-                                              control=self.control, threads=threads,
-                                              on_startup=on_startup, on_shutdown=on_shutdown))
-            except BaseException as exc:  # noqa: BLE001 - reported by start()
+                self.result.append(
+                    run_worker(
+                        build_server,
+                        install_signals=False,
+                        control=self.control,
+                        threads=threads,
+                        on_startup=on_startup,
+                        on_shutdown=on_shutdown,
+                    )
+                )
+            except BaseException as exc:
                 self.result.append(exc)
                 self.control.started.set()
 
@@ -182,8 +225,15 @@ def _read_reply(sock: socket.socket) -> Reply:
     return Reply(status, headers, rest[:length])
 
 
-def request(port: int, method: str, target: str, *, body: bytes = b"",
-            headers: dict[str, str] | None = None, timeout: float = 10.0) -> Reply:
+def request(
+    port: int,
+    method: str,
+    target: str,
+    *,
+    body: bytes = b"",
+    headers: dict[str, str] | None = None,
+    timeout: float = 10.0,
+) -> Reply:
     """One request on a fresh connection."""
     hdrs = {"Host": "127.0.0.1", "Connection": "close", **(headers or {})}
     if body or method in ("POST", "PUT", "PATCH"):

@@ -18,7 +18,6 @@ from test_binding_support import Route, Worker, get, needs_ext
 pytestmark = needs_ext
 
 
-
 def _package_parent() -> str:
     """Where the squall under test lives (in-tree, installed or sanitized)."""
     import squall
@@ -45,8 +44,11 @@ def test_startup_and_shutdown_hooks_sync_and_async():
     def hello():
         return events[:2]
 
-    w = Worker([Route("GET", "/", hello, inline=True)], on_startup=[sync_start, async_start],
-               on_shutdown=[sync_stop, async_stop])
+    w = Worker(
+        [Route("GET", "/", hello, inline=True)],
+        on_startup=[sync_start, async_start],
+        on_shutdown=[sync_stop, async_stop],
+    )
     with w:
         assert get(w.port, "/").json() == ["sync-start", ["async-start", True]]
         assert "sync-stop" not in events
@@ -72,7 +74,10 @@ def test_graceful_stop_lets_in_flight_requests_finish():
         w = Worker([Route("GET", "/slow", slow, is_async=True), Route("GET", "/block", blocking)])
         with w:
             result = {}
-            t = threading.Thread(target=lambda: result.setdefault("r", get(w.port, path)))
+            # Bind this iteration's values: the thread runs while they are current anyway.
+            t = threading.Thread(
+                target=lambda result=result, port=w.port, path=path: result.setdefault("r", get(port, path))
+            )
             t.start()
             assert started.wait(5)
             t0 = time.monotonic()
@@ -113,9 +118,9 @@ def test_failing_startup_hook_propagates_and_frees_the_port():
 
 def test_sigterm_drains_and_exits_zero_in_a_process():
     script = textwrap.dedent(
-        """
+        f"""
         import asyncio, sys
-        sys.path.insert(0, %r)
+        sys.path.insert(0, {_package_parent()!r})
         from squall import _squall
         from squall._worker import run_worker
 
@@ -141,7 +146,6 @@ def test_sigterm_drains_and_exits_zero_in_a_process():
 
         sys.exit(run_worker(build, ready=ready, on_shutdown=[lambda: print("bye", flush=True)]))
         """
-        % _package_parent()
     )
     proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
     try:

@@ -187,7 +187,12 @@ def test_parameters_by_signature() -> None:
             "status": 422,
             "detail": "1 validation error in request",
             "errors": [
-                {"type": "missing", "loc": ["body", "price"], "msg": "Field required", "input": {"name": "pen"}}
+                {
+                    "type": "missing",
+                    "loc": ["body", "price"],
+                    "msg": "Field required",
+                    "input": {"name": "pen"},
+                }
             ],
         }
 
@@ -215,7 +220,14 @@ def test_parameters_markers() -> None:
             headers={"X-Token": "secret"},
             cookies={"session": "abc"},
         )
-        assert r.json() == {"q": "pen", "limit": 10, "ids": [1, 2, 3], "sort": "desc", "token": "secret", "session": "abc"}
+        assert r.json() == {
+            "q": "pen",
+            "limit": 10,
+            "ids": [1, 2, 3],
+            "sort": "desc",
+            "token": "secret",
+            "session": "abc",
+        }
         r = client.get("/search", params={"q": "p", "limit": 0})
         assert r.status_code == 422
         assert [(e["type"], e["loc"]) for e in r.json()["errors"]] == [
@@ -331,7 +343,9 @@ def test_type_hints_become_schema() -> None:
             }
         },
     }
-    assert schema_of(list[int] | None) == {"anyOf": [{"type": "array", "items": {"type": "integer"}}, {"type": "null"}]}
+    assert schema_of(list[int] | None) == {
+        "anyOf": [{"type": "array", "items": {"type": "integer"}}, {"type": "null"}]
+    }
 
     app = Squall()
 
@@ -434,9 +448,7 @@ def test_request_object() -> None:
         }
 
     with TestClient(app) as client:
-        r = client.post(
-            "/inspect/x?q=1&q=2", json=[1, 2], headers={"User-Agent": "doc"}, cookies={"c": "v"}
-        )
+        r = client.post("/inspect/x?q=1&q=2", json=[1, 2], headers={"User-Agent": "doc"}, cookies={"c": "v"})
         assert r.json() == {
             "method": "POST",
             "path": "/inspect/x",
@@ -682,7 +694,9 @@ def test_forms_and_uploads() -> None:
         r = client.post("/login", data={"username": "ann", "remember": "on"})
         assert r.json() == {"user": "ann", "remember": True}
         r = client.post(
-            "/avatar", files={"image": ("me.png", b"\x89PNG\r\n\x1a\n....", "image/png")}, data={"caption": "me"}
+            "/avatar",
+            files={"image": ("me.png", b"\x89PNG\r\n\x1a\n....", "image/png")},
+            data={"caption": "me"},
         )
         assert r.json() == {"name": "me.png", "type": "image/png", "size": 12, "caption": "me"}
         r = client.post("/avatar", data={"caption": "no file"})
@@ -809,8 +823,20 @@ def test_squall_run_command(tmp_path: Path) -> None:
     (tmp_path / "main.py").write_text(RUN_APP)
     env = subprocess_env()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "squall", "run", "main:app", "--port", "0", "--workers", "2",
-         "--limit", "max_body=1024", "--access-log"],
+        [
+            sys.executable,
+            "-m",
+            "squall",
+            "run",
+            "main:app",
+            "--port",
+            "0",
+            "--workers",
+            "2",
+            "--limit",
+            "max_body=1024",
+            "--access-log",
+        ],
         cwd=tmp_path,
         env=env,
         stderr=subprocess.PIPE,
@@ -865,9 +891,27 @@ def test_c_core_example(tmp_path: Path) -> None:
     assert source is not None
     (tmp_path / "hello.c").write_text(source.group(1))
     build = subprocess.run(
-        [cc, "-std=c11", "-Wall", "-Wextra", "-Werror", "-Wshadow", "-Wstrict-prototypes",
-         f"-I{root / 'include'}", "hello.c", str(lib), "-lpcre2-8", "-lpthread", "-lm", "-o", "hello"],
-        check=False, cwd=tmp_path, capture_output=True, text=True,
+        [
+            cc,
+            "-std=c11",
+            "-Wall",
+            "-Wextra",
+            "-Werror",
+            "-Wshadow",
+            "-Wstrict-prototypes",
+            f"-I{root / 'include'}",
+            "hello.c",
+            str(lib),
+            "-lpcre2-8",
+            "-lpthread",
+            "-lm",
+            "-o",
+            "hello",
+        ],
+        check=False,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
     )
     assert build.returncode == 0, build.stderr
     proc = subprocess.Popen([str(tmp_path / "hello")], stdout=subprocess.PIPE, text=True)

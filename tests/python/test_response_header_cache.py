@@ -5,6 +5,7 @@ each time did."""
 from __future__ import annotations
 
 import pytest
+
 from squall import PlainTextResponse, Response
 
 

@@ -10,6 +10,7 @@ import uuid
 from typing import Annotated, Any, Literal, NamedTuple, Optional, TypedDict
 
 import pytest
+
 from squall import Query, UploadFile
 from squall._convert import converter_for
 
@@ -20,7 +21,8 @@ class Color(enum.Enum):
 
 
 @pytest.mark.parametrize(
-    "hint", [str, int, bool, list[int], list[str], dict[str, int], Optional[str], Literal["a", "b"], Any, list[Any]]
+    "hint",
+    [str, int, bool, list[int], list[str], dict[str, int], Optional[str], Literal["a", "b"], Any, list[Any]],
 )
 def test_no_converter_when_json_already_fits(hint: Any) -> None:
     assert converter_for(hint) is None
@@ -30,7 +32,11 @@ def test_no_converter_when_json_already_fits(hint: Any) -> None:
     ("hint", "value", "expected"),
     [
         (float, 3, 3.0),
-        (uuid.UUID, "12345678-1234-5678-1234-567812345678", uuid.UUID("12345678-1234-5678-1234-567812345678")),
+        (
+            uuid.UUID,
+            "12345678-1234-5678-1234-567812345678",
+            uuid.UUID("12345678-1234-5678-1234-567812345678"),
+        ),
         (dt.datetime, "2024-05-06T07:08:09Z", dt.datetime(2024, 5, 6, 7, 8, 9, tzinfo=dt.UTC)),
         (dt.date, "2024-05-06", dt.date(2024, 5, 6)),
         (dt.time, "07:08:09", dt.time(7, 8, 9)),
@@ -122,7 +128,10 @@ def test_namedtuple_and_typeddict() -> None:
     assert pair(["2024-01-02", 3]) == Pair(dt.date(2024, 1, 2), 3)
     event = converter_for(Event)
     assert event is not None
-    assert event({"name": "x", "at": "2024-01-02T03:04:05"}) == {"name": "x", "at": dt.datetime(2024, 1, 2, 3, 4, 5)}
+    assert event({"name": "x", "at": "2024-01-02T03:04:05"}) == {
+        "name": "x",
+        "at": dt.datetime(2024, 1, 2, 3, 4, 5),
+    }
 
 
 def test_union_picks_the_member_that_fits() -> None:
@@ -163,7 +172,9 @@ def test_pydantic_and_msgspec_models() -> None:
 def test_upload_file_from_part_mapping() -> None:
     conv = converter_for(UploadFile)
     assert conv is not None
-    upload = conv({"filename": "a.txt", "content_type": "text/plain", "content": b"hello", "headers": [("x-a", "1")]})
+    upload = conv(
+        {"filename": "a.txt", "content_type": "text/plain", "content": b"hello", "headers": [("x-a", "1")]}
+    )
     assert isinstance(upload, UploadFile)
     assert upload.filename == "a.txt"
     assert upload.content_type == "text/plain"

@@ -10,6 +10,7 @@ import uuid
 from typing import Annotated, Any
 
 import pytest
+
 from squall import Body, Cookie, File, Form, Header, Path, Query, Request, UploadFile
 from squall._endpoint import plan_endpoint
 
@@ -51,7 +52,11 @@ def test_sources_from_signature() -> None:
     assert plan.spec is not None
     p = params_by_name(plan.spec)
     assert p["path:item_id"] == {
-        "name": "path:item_id", "source": "path", "key": "item_id", "required": True, "schema": {"type": "integer"}
+        "name": "path:item_id",
+        "source": "path",
+        "key": "item_id",
+        "required": True,
+        "schema": {"type": "integer"},
     }
     assert p["query:q"]["required"] is False and p["query:q"]["default"] is None
     assert p["query:q"]["schema"] == {"type": "string"}
@@ -86,7 +91,12 @@ def test_markers_aliases_and_constraints() -> None:
     p = params_by_name(plan.spec or {})
     assert p["query:p"]["schema"] == {"type": "integer", "minimum": 1, "maximum": 100}
     assert p["query:p"]["default"] == 1
-    assert p["query:name"]["schema"] == {"type": "string", "minLength": 2, "maxLength": 8, "pattern": "^[a-z]+$"}
+    assert p["query:name"]["schema"] == {
+        "type": "string",
+        "minLength": 2,
+        "maxLength": 8,
+        "pattern": "^[a-z]+$",
+    }
     assert p["query:name"]["required"] is True
     assert p["header:user-agent"]["key"] == "user-agent"
     assert p["header:raw_name"]["key"] == "raw_name"
@@ -134,7 +144,9 @@ def test_several_body_parameters_are_embedded_and_split() -> None:
     assert schema["required"] == ["item", "user", "importance"]
     assert schema["properties"]["importance"] == {"type": "integer", "minimum": 1}
     assert plan.body_kwarg is not None
-    plan.endpoint(**{plan.body_kwarg: {"item": {"name": "n", "price": 1.5}, "user": {"name": "u"}, "importance": 3}})
+    plan.endpoint(
+        **{plan.body_kwarg: {"item": {"name": "n", "price": 1.5}, "user": {"name": "u"}, "importance": 3}}
+    )
     assert seen == {"item": Item("n", 1.5), "user": User("u"), "importance": 3}
 
 
@@ -258,7 +270,11 @@ def test_explicit_parameters_schema() -> None:
         got["limit"] = limit
 
     schema = {
-        "query": {"type": "object", "properties": {"limit": {"type": "integer"}, "q": {"type": "string"}}, "required": ["limit"]},
+        "query": {
+            "type": "object",
+            "properties": {"limit": {"type": "integer"}, "q": {"type": "string"}},
+            "required": ["limit"],
+        },
         "headers": {"properties": {"X-API-Key": {"type": "string"}}, "required": ["X-API-Key"]},
     }
     plan = plan_endpoint(handler, "/", parameters_schema=schema)
@@ -279,7 +295,12 @@ def test_fixture_style_parameters_schema() -> None:
 
     schema = {
         "query": {
-            "tags": {"type": "array", "items": {"type": "string"}, "separator": ",", "annotation": "list[str]"},
+            "tags": {
+                "type": "array",
+                "items": {"type": "string"},
+                "separator": ",",
+                "annotation": "list[str]",
+            },
             "n": {"type": "integer", "default": 3},
             "opt": {"type": "string", "optional": True},
         }
@@ -347,17 +368,25 @@ def test_files_in_parameters_schema_make_a_multipart_body() -> None:
     def handler(body: dict[str, Any]) -> None:
         pass
 
-    schema = {"files": {"image": {"required": True, "content_type": ["image/png"]}, "extra": {"required": False}}}
+    schema = {
+        "files": {"image": {"required": True, "content_type": ["image/png"]}, "extra": {"required": False}}
+    }
     plan = plan_endpoint(handler, "/upload", parameters_schema=schema)
     assert plan.spec is not None
     body = plan.spec["body"]
     assert body["media"] == "multipart" and body["embed_fields"] is True
     assert body["schema"] == {
         "type": "object",
-        "properties": {"image": {"type": "string", "format": "binary"}, "extra": {"type": "string", "format": "binary"}},
+        "properties": {
+            "image": {"type": "string", "format": "binary"},
+            "extra": {"type": "string", "format": "binary"},
+        },
     }
     # "required" and the content types are the files spec's checks (errors at ["files", name]).
-    assert body["files"] == {"image": {"required": True, "content_types": ["image/png"]}, "extra": {"required": False}}
+    assert body["files"] == {
+        "image": {"required": True, "content_types": ["image/png"]},
+        "extra": {"required": False},
+    }
     assert body["required"] is True
     assert plan.body_kwarg == "body"
 

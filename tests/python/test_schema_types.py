@@ -20,6 +20,7 @@ from typing import (
 )
 
 import pytest
+
 from squall import Query, schema_of
 from squall._schema import SchemaError
 

@@ -26,8 +26,8 @@ def big_payload() -> dict:
         "items": [
             {
                 "id": i,
-                "sku": "SKU-%04d" % i,
-                "name": "Item number %d" % i,
+                "sku": f"SKU-{i:04d}",
+                "name": f"Item number {i}",
                 "quantity": i % 100 + 1,
                 "active": i % 2 == 0,
                 "tags": ["blue", "large", "sale"][: i % 3 + 1],

@@ -54,6 +54,7 @@ class Order(msgspec.Struct):
 
 class ItemQuery(msgspec.Struct):
     """Query parameters of scenario (c), for the apps that decode them by hand."""
+
     q: str | None = None
     limit: Annotated[int, Meta(ge=1, le=100)] = 10
 

@@ -28,8 +28,9 @@ async def json_hello() -> dict:
 
 
 @get("/items/{item_id:int}")
-async def read_item(item_id: int, q: str | None = None,
-                    limit: Annotated[int, Parameter(ge=1, le=100)] = 10) -> dict:
+async def read_item(
+    item_id: int, q: str | None = None, limit: Annotated[int, Parameter(ge=1, le=100)] = 10
+) -> dict:
     return {"item_id": item_id, "q": q, "limit": limit}
 
 
@@ -69,8 +70,17 @@ def unprocessable(request: Request, exc: ValidationException) -> Response:
 
 
 app = Litestar(
-    route_handlers=[plaintext, json_hello, read_item, create_item, create_order, async_sleep, sync_pool,
-                    sync_inline, big],
+    route_handlers=[
+        plaintext,
+        json_hello,
+        read_item,
+        create_item,
+        create_order,
+        async_sleep,
+        sync_pool,
+        sync_inline,
+        big,
+    ],
     exception_handlers={ValidationException: unprocessable},
     openapi_config=None,
     logging_config=None,

@@ -40,8 +40,11 @@ async def read_item(request: Request):
     try:
         item_id = int(request.path_params["item_id"])
         qp = request.query_params
-        query = msgspec.convert({k: qp.get(k, None) for k in ("q", "limit") if qp.get(k, None) is not None},
-                                ItemQuery, strict=False)
+        query = msgspec.convert(
+            {k: qp.get(k, None) for k in ("q", "limit") if qp.get(k, None) is not None},
+            ItemQuery,
+            strict=False,
+        )
     except (ValueError, msgspec.ValidationError) as e:
         return unprocessable(e)
     return json_reply({"item_id": item_id, "q": query.q, "limit": query.limit})

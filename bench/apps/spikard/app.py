@@ -8,7 +8,6 @@ import asyncio
 from typing import Annotated
 
 from annotated_types import Ge, Le
-
 from bench_shared import HELLO, JSON_HELLO, big_payload, port
 from models_msgspec import Item, Order
 from spikard import App, Body, Response, ServerConfig

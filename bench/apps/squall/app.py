@@ -32,8 +32,7 @@ async def json_hello():
 
 
 @app.get("/items/{item_id:int}")
-async def read_item(item_id: int, q: str | None = None,
-                    limit: Annotated[int, Query(ge=1, le=100)] = 10):
+async def read_item(item_id: int, q: str | None = None, limit: Annotated[int, Query(ge=1, le=100)] = 10):
     return {"item_id": item_id, "q": q, "limit": limit}
 
 

@@ -5,14 +5,13 @@ of its own); sync work through Starlette's thread pool helper."""
 import asyncio
 
 from bench_shared import HELLO, JSON_HELLO, big_payload
+from models_pydantic import Item, Order
 from pydantic import BaseModel, Field, ValidationError
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
-
-from models_pydantic import Item, Order  # noqa: E402  (bench/apps/_shared)
 
 BIG = big_payload()
 
@@ -81,14 +80,16 @@ async def big(request: Request):
     return JSONResponse(BIG)
 
 
-app = Starlette(routes=[
-    Route("/plaintext", plaintext),
-    Route("/json", json_hello),
-    Route("/items/{item_id}", read_item),
-    Route("/items", create_item, methods=["POST"]),
-    Route("/orders", create_order, methods=["POST"]),
-    Route("/async-sleep", async_sleep),
-    Route("/sync-pool", sync_pool),
-    Route("/sync-inline", sync_inline),
-    Route("/big", big),
-])
+app = Starlette(
+    routes=[
+        Route("/plaintext", plaintext),
+        Route("/json", json_hello),
+        Route("/items/{item_id}", read_item),
+        Route("/items", create_item, methods=["POST"]),
+        Route("/orders", create_order, methods=["POST"]),
+        Route("/async-sleep", async_sleep),
+        Route("/sync-pool", sync_pool),
+        Route("/sync-inline", sync_inline),
+        Route("/big", big),
+    ]
+)
