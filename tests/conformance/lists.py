@@ -25,8 +25,8 @@ DISPUTED: dict[str, str] = {
     ),
     "path_params/07_int_validation_gt_fail": (
         "expects error input 2 (a number) for the path segment it sends as the text '2'; the input is"
-        " the value sent, as validation_errors/05 reports '0' for the same error on a query, and as the FastAPI test"
-        ' it names (test_path.py::test_path_param_gt_2) expects: "input": "2"'
+        " the value sent, as validation_errors/05 reports '0' for the same error on a query, and as the"
+        ' FastAPI test it names (test_path.py::test_path_param_gt_2) expects: "input": "2"'
     ),
     "cookies/04_required_cookie_missing": (
         'expects error input "" for the cookie session_id, which the request does not send at all; the same'

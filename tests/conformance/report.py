@@ -51,7 +51,8 @@ def _order(categories: Iterable[str]) -> list[str]:
 def table(results: list[Result]) -> str:
     tallies = tally(results)
     head = (
-        f"{'category':<20} {'passed':>6} {'failed':>6} {'skipped':>7} {'disputed':>8} {'total':>5} {'rate':>7}"
+        f"{'category':<20} {'passed':>6} {'failed':>6} {'skipped':>7} {'disputed':>8} "
+        f"{'total':>5} {'rate':>7}"
     )
     lines = [head, "-" * len(head)]
     core_sum, all_sum = Tally(), Tally()

@@ -208,7 +208,10 @@ def test_unhandled_exception_reveals_nothing(make_client: Any, caplog: Any, path
         "status": 500,
         "detail": "Internal server error",
     }
-    assert any(secret in (rec.exc_text or "") or (rec.exc_info and secret in str(rec.exc_info[1])) for rec in caplog.records)
+    assert any(
+        secret in (rec.exc_text or "") or (rec.exc_info and secret in str(rec.exc_info[1]))
+        for rec in caplog.records
+    )
 
 
 def test_custom_exception_handler(make_client: Any) -> None:
@@ -270,7 +273,14 @@ def test_validation_error_raised_by_a_handler_is_a_422(make_client: Any) -> None
     def check(body: dict[str, Any]) -> dict[str, bool]:
         if body.get("a") != 1:
             raise RequestValidationError(
-                [{"type": "value_error", "loc": ["body", "a"], "msg": "Value error, a must be 1", "input": body.get("a")}]
+                [
+                    {
+                        "type": "value_error",
+                        "loc": ["body", "a"],
+                        "msg": "Value error, a must be 1",
+                        "input": body.get("a"),
+                    }
+                ]
             )
         return {"ok": True}
 
@@ -284,7 +294,9 @@ def test_validation_error_raised_by_a_handler_is_a_422(make_client: Any) -> None
         "title": "Request Validation Failed",
         "status": 422,
         "detail": "1 validation error in request",
-        "errors": [{"type": "value_error", "loc": ["body", "a"], "msg": "Value error, a must be 1", "input": 2}],
+        "errors": [
+            {"type": "value_error", "loc": ["body", "a"], "msg": "Value error, a must be 1", "input": 2}
+        ],
     }
 
 

@@ -75,24 +75,25 @@ def _start(tmp_path, *args: str, before: tuple[str, ...] = ()) -> tuple[subproce
         env=env,
         cwd=tmp_path,
     )
-    sel = selectors.DefaultSelector()
-    sel.register(proc.stdout, selectors.EVENT_READ)
     deadline = time.monotonic() + 15
     output = ""
-    while time.monotonic() < deadline:
-        if not sel.select(timeout=0.5):
-            if proc.poll() is not None:
+    with selectors.DefaultSelector() as sel:
+        sel.register(proc.stdout, selectors.EVENT_READ)
+        while time.monotonic() < deadline:
+            if not sel.select(timeout=0.5):
+                if proc.poll() is not None:
+                    break
+                continue
+            line = proc.stdout.readline()
+            if not line:
                 break
-            continue
-        line = proc.stdout.readline()
-        if not line:
-            break
-        output += line
-        m = re.search(r"http://127\.0\.0\.1:(\d+)", line)
-        if m:
-            return proc, int(m.group(1))
+            output += line
+            m = re.search(r"http://127\.0\.0\.1:(\d+)", line)
+            if m:
+                return proc, int(m.group(1))
     proc.kill()
     proc.wait()
+    proc.stdout.close()
     raise AssertionError(f"squall-server did not start:\n{output}")
 
 
@@ -103,6 +104,10 @@ def _stop(proc: subprocess.Popen[str]) -> int:
     finally:
         if proc.poll() is None:
             proc.kill()
+            proc.wait()
+        # The pipe is ours to close (warnings are errors: an unclosed pipe
+        # would fail whichever later test the garbage collector lands in).
+        proc.stdout.close()
 
 
 def test_squall_server_serves_the_files_app(tmp_path):

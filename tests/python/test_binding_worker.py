@@ -163,3 +163,4 @@ def test_sigterm_drains_and_exits_zero_in_a_process():
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+        proc.stdout.close()  # ours to close: an unclosed pipe is a ResourceWarning

@@ -207,7 +207,7 @@ def test_parameters_markers() -> None:
     async def search(
         q: Annotated[str, Query(min_length=2, max_length=50)],
         limit: int = Query(10, ge=1, le=100),
-        ids: list[int] = Query([], separator=","),  # noqa: B008 - the marker style the guide shows
+        ids: list[int] = Query([], separator=","),
         sort: str = Query("asc", alias="sort-order", pattern="^(asc|desc)$"),
         x_token: str = Header(),
         session: str | None = Cookie(None),
@@ -244,7 +244,7 @@ def test_parameters_repeated_query_values() -> None:
     app = Squall()
 
     @app.get("/tags")
-    async def tags(tag: list[str] | None = Query(None), page: int = 1):  # noqa: B008
+    async def tags(tag: list[str] | None = Query(None), page: int = 1):
         return {"tag": tag, "page": page}
 
     with TestClient(app) as client:
@@ -682,7 +682,7 @@ def test_forms_and_uploads() -> None:
         return {"user": username, "remember": remember}
 
     @app.post("/avatar")
-    async def avatar(image: UploadFile = File(), caption: str = Form("")):  # noqa: B008
+    async def avatar(image: UploadFile = File(), caption: str = Form("")):
         data = await image.read()
         return {"name": image.filename, "type": image.content_type, "size": len(data), "caption": caption}
 
