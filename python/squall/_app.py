@@ -22,6 +22,7 @@ from ._request import Request
 from ._response_check import wrap_response_validation
 from ._responses import JSONResponse, Response
 from ._routing import Route, Router
+from ._temporal_response import wrap_temporal_response
 
 __all__ = ["CompiledRoute", "Squall"]
 
@@ -189,6 +190,14 @@ class Squall(Router):
                 plan = dataclasses.replace(
                     plan, endpoint=wrap_response_validation(plan.endpoint, response_type, plan.is_async)
                 )
+            if plan.response_kwargs:
+                # Outermost, so response validation still sees the handler's plain value.
+                plan = dataclasses.replace(
+                    plan,
+                    endpoint=wrap_temporal_response(
+                        plan.endpoint, plan.response_kwargs, opts.status_code, plan.is_async
+                    ),
+                )
             out.append(CompiledRoute(route, plan, wants_errors))
         return out
 
@@ -233,7 +242,7 @@ class Squall(Router):
         refusal = refusal_response(errors, self.problem_type_base)
         if refusal is not None:  # 400/415/413: not a validation error, keep the core's reply
             return refusal
-        exc = RequestValidationError(errors)
+        exc = RequestValidationError(errors, body=_request_body(request))
         handler = self._find_handler(exc)
         if handler is None:  # pragma: no cover - routes only ask when a handler exists
             return validation_problem(errors, self.problem_type_base)
@@ -256,3 +265,13 @@ class Squall(Router):
         raise SystemExit(
             serve(self, host=host, port=port, workers=workers, access_log=access_log, limits=limits)
         )
+
+
+def _request_body(request: Request | None) -> Any:
+    """RequestValidationError.body: the parsed JSON body, None when absent or not JSON."""
+    if request is None:
+        return None
+    try:
+        return request.json_sync()
+    except ValueError:
+        return None

@@ -352,6 +352,21 @@ def _json_shape(tp: Any) -> tuple[type, ...] | None:
     return None
 
 
+# Top-level converters that already return None for None (no guard needed).
+_NONE_SAFE: Final = frozenset(
+    {_to_float, _to_datetime, _to_date, _to_time, _to_uuid, _to_decimal, _to_timedelta}
+)
+
+
 def converter_for(tp: Any) -> Converter | None:
-    """The converter for one type hint, or None when no conversion is needed."""
-    return _Builder().build(tp)
+    """The converter for one type hint, or None when no conversion is needed.
+
+    None passes through unconverted: a parameter or field declared
+    ``T | None = None`` reaches its converter (built for T) with the default
+    None, and the schema only lets None through where the type admits it.
+    """
+    conv = _Builder().build(tp)
+    if conv is None or conv in _NONE_SAFE:
+        return conv
+    inner: Converter = conv
+    return lambda v: None if v is None else inner(v)

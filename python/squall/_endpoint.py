@@ -27,6 +27,7 @@ from typing import Any, Final
 from ._convert import Converter, converter_for
 from ._params import MISSING, Body, File, Form, Param
 from ._request import Request, spec_name
+from ._responses import Response
 from ._schema import SchemaBuilder, apply_constraints
 from ._typeinfo import NONE_TYPE, is_structured, is_union, marker_of, unwrap_annotated
 from ._upload import UploadFile
@@ -93,6 +94,8 @@ class EndpointPlan:
     body_converter: Converter | None
     request_kwarg: str | None
     is_async: bool
+    # Parameters typed Response: each call gets a fresh "temporal response" (see _temporal_response).
+    response_kwargs: tuple[str, ...] = ()
 
     @property
     def spec_json(self) -> str | None:
@@ -196,6 +199,11 @@ def _is_request_type(tp: Any) -> bool:
     return isinstance(inner, type) and issubclass(inner, Request)
 
 
+def _is_response_type(tp: Any) -> bool:
+    inner, _ = unwrap_annotated(tp)
+    return isinstance(inner, type) and issubclass(inner, Response)
+
+
 class _Planner:
     def __init__(
         self,
@@ -222,6 +230,7 @@ class _Planner:
         self.body_converter: Converter | None = None
         self.body_split: list[_BodyField] | None = None
         self.request_kwarg: str | None = None
+        self.response_kwargs: list[str] = []
         self.reserved: list[str] = []
         self.undeclared: set[str] = set()
         self.body_files: dict[str, dict[str, Any]] | None = None  # the body spec's "files"
@@ -256,6 +265,9 @@ class _Planner:
                 name == "request" and hint is Any and param.default is inspect.Parameter.empty
             ):
                 self.request_kwarg = name
+                continue
+            if _is_response_type(hint):
+                self.response_kwargs.append(name)
                 continue
             if self.parameters_schema is not None and name in self.kwnames:
                 continue
@@ -611,6 +623,7 @@ class _Planner:
             body_converter=self.body_converter,
             request_kwarg=request_kwarg,
             is_async=is_async,
+            response_kwargs=tuple(self.response_kwargs),
         )
 
 

@@ -41,8 +41,10 @@ class HTTPException(Exception):
 class RequestValidationError(Exception):
     """The request did not validate: ``errors()`` lists every error in pydantic's shape."""
 
-    def __init__(self, errors: Sequence[dict[str, Any]]) -> None:
+    def __init__(self, errors: Sequence[dict[str, Any]], *, body: Any = None) -> None:
         self._errors = list(errors)
+        # The request body as the handler would have seen it (parsed JSON or None), as in FastAPI.
+        self.body = body
         super().__init__(self._errors)
 
     def errors(self) -> list[dict[str, Any]]:

@@ -13,6 +13,8 @@ from email.utils import format_datetime
 from typing import Any, ClassVar, Final, Literal
 from urllib.parse import quote
 
+from ._response_headers import ResponseHeaders
+
 __all__ = ["HTMLResponse", "JSONResponse", "PlainTextResponse", "RedirectResponse", "Response"]
 
 _TOKEN: Final = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
@@ -62,6 +64,9 @@ class Response:
     ) -> None:
         if type(status_code) is not int or not 100 <= status_code <= 999:
             raise ValueError(f"invalid status code {status_code!r}")
+        if status_code < 200:
+            # Refused as the binding does: 1xx are interim replies, never a final response.
+            raise ValueError(f"status code {status_code} is informational (1xx), not a final response")
         self.status_code = status_code
         self.body: bytes = self.render(content)
         if headers is None:
@@ -107,9 +112,9 @@ class Response:
         raise TypeError(f"{type(self).__name__} content must be bytes or str, not {type(content).__name__}")
 
     @property
-    def headers(self) -> dict[str, str]:
-        """Last value per lower-case name (use raw_headers for repeated headers)."""
-        return {k: v for k, v in self.raw_headers}
+    def headers(self) -> ResponseHeaders:
+        """A live case-insensitive mapping over raw_headers (writes reach the reply)."""
+        return ResponseHeaders(self)
 
     def set_header(self, name: str, value: str) -> None:
         """Replace every header of this name."""
@@ -117,6 +122,11 @@ class Response:
         low = name.lower()
         self.raw_headers = [(k, v) for k, v in self.raw_headers if k != low]
         self.raw_headers.append((low, value))
+
+    def append_header(self, name: str, value: str) -> None:
+        """Add a header, keeping the others of this name."""
+        check_header(name, value)
+        self.raw_headers.append((name.lower(), value))
 
     def set_cookie(
         self,

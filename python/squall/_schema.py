@@ -49,7 +49,9 @@ _SIMPLE: Final[dict[Any, dict[str, Any]]] = {
     dt.time: {"type": "string", "format": "time"},
     dt.timedelta: {"type": "string", "format": "duration"},
     uuid.UUID: {"type": "string", "format": "uuid"},
-    # pydantic accepts a Decimal as a JSON number or a numeric string.
+    # pydantic accepts a Decimal as a JSON number or a numeric string. The C
+    # validator recognises this exact schema (decimal_pattern in
+    # src/core/schema_validate.c) to report decimal_parsing / decimal_type.
     decimal.Decimal: {
         "anyOf": [
             {"type": "number"},

@@ -159,13 +159,21 @@ class TestClient:
         from ._supervisor import bind_socket, run_worker_process
 
         sock = bind_socket("127.0.0.1", 0)
-        self.port = sock.getsockname()[1]
-        build_server = make_build_server(
-            self.app, host="127.0.0.1", port=self.port, listen_fd=sock.fileno(), limits=self.limits
-        )
+        try:
+            self.port = sock.getsockname()[1]
+            build_server = make_build_server(
+                self.app, host="127.0.0.1", port=self.port, listen_fd=sock.fileno(), limits=self.limits
+            )
+        except BaseException:
+            sock.close()  # the app did not compile: nothing adopted the socket yet
+            raise
         self._sock = sock  # owned here: the server adopts the descriptor but never closes it
         if self.process:
-            pid = os.fork()
+            try:
+                pid = os.fork()
+            except BaseException:
+                self.close()
+                raise
             if pid == 0:  # pragma: no cover - runs in the child
                 status = 1
                 try:
@@ -197,6 +205,7 @@ class TestClient:
         self._thread = threading.Thread(target=serve, name="squall-testclient", daemon=True)
         self._thread.start()
         if not control.started.wait(self.timeout):
+            self.close()
             raise RuntimeError("the test server did not start")
         if self._error is not None:
             error, self._error = self._error, None
@@ -289,6 +298,9 @@ class TestClient:
         if cookies:
             send_headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
         if headers:
+            # Header names are case-insensitive: the user's value replaces ours, whatever its case.
+            overridden = {name.lower() for name in headers}
+            send_headers = {k: v for k, v in send_headers.items() if k.lower() not in overridden}
             send_headers.update(headers)
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=self.timeout)
         try:

@@ -849,6 +849,27 @@ static int pruned_branch(sq__snode *const *list, size_t n, const sq_json_value *
     return found;
 }
 
+/* The schema python/squall/_schema.py gives decimal.Decimal: anyOf [number,
+ * string matching this pattern]. Keep the two texts identical. */
+static const char decimal_pattern[] = "^\\s*[-+]?(\\d+\\.?\\d*|\\.\\d+)([eE][-+]?\\d+)?\\s*$";
+
+/* 1 when n is that Decimal schema: its failures then get pydantic's
+ * decimal_parsing / decimal_type instead of the anyOf summary. */
+static int is_decimal_any_of(const sq__snode *n) {
+    if (n->num_any_of != 2) return 0;
+    const sq__snode *num = n->any_of[0], *str = n->any_of[1];
+    if (num->types != (SQ__T_INT | SQ__T_NUM) && num->types != SQ__T_NUM) return 0;
+    if (str->types != SQ__T_STR || str->pattern == NULL) return 0;
+    return str->pattern->src_len == sizeof decimal_pattern - 1 &&
+           memcmp(str->pattern->src, decimal_pattern, sizeof decimal_pattern - 1) == 0;
+}
+
+static int decimal_error(vctx *c, const sq_json_value *x) {
+    if (x->type == SQ_JSON_STRING) return emit(c, "decimal_parsing", "Input should be a valid decimal", x, NULL, NULL, 0);
+    return emit(c, "decimal_type", "Decimal input should be an integer, float, string or Decimal object", x, NULL,
+                NULL, 0);
+}
+
 static int v_combinators(vctx *c, const sq__snode *n, sq_json_value *x) {
     int errs = 0;
     for (size_t i = 0; i < n->num_all_of; i++) {
@@ -861,7 +882,9 @@ static int v_combinators(vctx *c, const sq__snode *n, sq_json_value *x) {
         if (count_matches(c, n->any_of, n->num_any_of, x, 1, &first) == 0) {
             if (!c->collect) return 1;
             int b = pruned_branch(n->any_of, n->num_any_of, x);
-            if (b >= 0) {
+            if (is_decimal_any_of(n)) {
+                errs += decimal_error(c, x);
+            } else if (b >= 0) {
                 errs += v_node(c, n->any_of[b], x);
             } else {
                 char *j = sq__msg_json(c->arena, x);
@@ -872,7 +895,12 @@ static int v_combinators(vctx *c, const sq__snode *n, sq_json_value *x) {
                              x, NULL, NULL, 0);
             }
         } else if (c->collect && c->coerce) {
-            v_node(c, n->any_of[first], x); /* valid: this pass only converts lax values */
+            /* A Decimal given as text keeps it ("1.50" stays exact for the
+             * converter) rather than becoming a double through the lax number branch. */
+            size_t text_branch = 0;
+            int keep_text = x->type == SQ_JSON_STRING && is_decimal_any_of(n) &&
+                            count_matches(c, n->any_of + 1, 1, x, 1, &text_branch) == 1;
+            if (!keep_text) v_node(c, n->any_of[first], x); /* valid: this pass only converts lax values */
         }
     }
     if (n->num_one_of) {
