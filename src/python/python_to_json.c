@@ -12,15 +12,16 @@
 #include "squall_py.h"
 
 #include <datetime.h>
+#include <stdint.h>
 #include <string.h>
 
 /* ------------------------------------------------------------------ */
 /* Buffer                                                              */
 /* ------------------------------------------------------------------ */
 
-static int buf_grow(sqpy_buf *b, size_t extra) {
-    if (b->cap - b->len >= extra)
-        return 0;
+/* The slow half of buf_grow, kept out of line so the inline check stays
+ * small at every call site. */
+static int buf_grow_slow(sqpy_buf *b, size_t extra) {
     size_t cap = b->cap ? b->cap : 256;
     while (cap - b->len < extra) {
         if (cap > ((size_t)PY_SSIZE_T_MAX) / 2) {
@@ -37,6 +38,12 @@ static int buf_grow(sqpy_buf *b, size_t extra) {
     b->data = p;
     b->cap = cap;
     return 0;
+}
+
+static inline int buf_grow(sqpy_buf *b, size_t extra) {
+    if (b->cap - b->len >= extra)
+        return 0;
+    return buf_grow_slow(b, extra);
 }
 
 static inline int buf_put(sqpy_buf *b, const char *s, size_t n) {
@@ -66,17 +73,21 @@ void sqpy_buf_free(sqpy_buf *b) {
 
 static const char hexdigits[] = "0123456789abcdef";
 
-/* UTF-8 in, JSON string out: quotes, backslash and control characters are
- * escaped; everything else is copied (the input is valid UTF-8). */
-static int write_utf8_string(sqpy_buf *b, const char *s, size_t n) {
-    /* Worst case every byte becomes \u00XX (6 bytes) plus the quotes. */
-    if (buf_grow(b, n * 6 + 2) < 0)
-        return -1;
-    char *o = b->data + b->len;
-    *o++ = '"';
+/* 1 for the bytes a JSON string cannot hold as-is: control characters,
+ * the quote and the backslash. Lets the copy loop test one table entry. */
+static const unsigned char needs_escape[256] = {
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    ['\\'] = 1,
+};
+
+/* Escapes n bytes of UTF-8 into o (which has room for 6 per byte) and
+ * returns the new end. Kept out of line: most strings never get here. */
+static char *copy_escaped(char *o, const char *s, size_t n) {
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
-        if (c >= 0x20 && c != '"' && c != '\\') {
+        if (!needs_escape[c]) {
             *o++ = (char)c;
             continue;
         }
@@ -97,12 +108,65 @@ static int write_utf8_string(sqpy_buf *b, const char *s, size_t n) {
             *o++ = hexdigits[c & 0xF];
         }
     }
+    return o;
+}
+
+/* Nonzero if any byte of w is below 0x20, a quote or a backslash: the
+ * classic "has a zero byte" bit trick applied to w - 0x20, w ^ '"' and
+ * w ^ '\\' in every byte lane. Bytes >= 0x80 (UTF-8) are never flagged. */
+static inline uint64_t swar_hit64(uint64_t w) {
+    const uint64_t ones = 0x0101010101010101ULL;
+    uint64_t q = w ^ (ones * '"'), bs = w ^ (ones * '\\');
+    return (((w - ones * 0x20) & ~w) | ((q - ones) & ~q) | ((bs - ones) & ~bs)) & (ones * 0x80);
+}
+
+static inline uint32_t swar_hit32(uint32_t w) {
+    const uint32_t ones = 0x01010101U;
+    uint32_t q = w ^ (ones * '"'), bs = w ^ (ones * '\\');
+    return (((w - ones * 0x20) & ~w) | ((q - ones) & ~q) | ((bs - ones) & ~bs)) & (ones * 0x80);
+}
+
+/* UTF-8 in, JSON string out: quotes, backslash and control characters are
+ * escaped; everything else is copied (the input is valid UTF-8). The
+ * common no-escape case copies 8, then 4 bytes at a time. */
+static inline int write_utf8_string(sqpy_buf *b, const char *s, size_t n) {
+    /* Worst case every byte becomes \u00XX (6 bytes) plus the quotes. */
+    if (buf_grow(b, n * 6 + 2) < 0)
+        return -1;
+    char *o = b->data + b->len;
+    *o++ = '"';
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8, o += 8) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        if (swar_hit64(w))
+            break;
+        memcpy(o, &w, 8);
+    }
+    if (i + 4 <= n) {
+        uint32_t w;
+        memcpy(&w, s + i, 4);
+        if (!swar_hit32(w)) {
+            memcpy(o, &w, 4);
+            o += 4;
+            i += 4;
+        }
+    }
+    for (; i < n && !needs_escape[(unsigned char)s[i]]; i++)
+        *o++ = s[i];
+    if (i < n)
+        o = copy_escaped(o, s + i, n - i);
     *o++ = '"';
     b->len = (size_t)(o - b->data);
     return 0;
 }
 
-static int write_str(sqpy_buf *b, PyObject *s) {
+static inline int write_str(sqpy_buf *b, PyObject *s) {
+    /* Compact ASCII strings hold their text as UTF-8 already: read it in
+     * place, skipping the call that looks up the UTF-8 cache. */
+    if (PyUnicode_IS_COMPACT_ASCII(s))
+        return write_utf8_string(b, (const char *)PyUnicode_DATA(s),
+                                 (size_t)PyUnicode_GET_LENGTH(s));
     Py_ssize_t n;
     /* Fails with UnicodeEncodeError on a lone surrogate, so the output is
      * always valid UTF-8. The UTF-8 form is cached in the str object. */
@@ -158,16 +222,50 @@ done:
     return rc;
 }
 
-static int write_int(sqpy_buf *b, PyObject *v) {
+/* "00".."99": two digits per division instead of one (snprintf is a
+ * large share of the time for int-heavy documents). */
+static const char digit_pairs[201] =
+    "00010203040506070809101112131415161718192021222324"
+    "25262728293031323334353637383940414243444546474849"
+    "50515253545556575859606162636465666768697071727374"
+    "75767778798081828384858687888990919293949596979899";
+
+static inline int write_small_int(sqpy_buf *b, long long x) {
+    /* Negate as unsigned so LLONG_MIN does not overflow. */
+    unsigned long long u = x < 0 ? 0ULL - (unsigned long long)x : (unsigned long long)x;
+    size_t digits = 1;
+    for (unsigned long long t = u; t >= 10; t /= 10)
+        digits++;
+    size_t len = digits + (x < 0);
+    if (buf_grow(b, len) < 0)
+        return -1;
+    /* Written backwards, straight into the buffer. */
+    char *p = b->data + b->len + len;
+    while (u >= 100) {
+        unsigned d = (unsigned)(u % 100) * 2;
+        u /= 100;
+        *--p = digit_pairs[d + 1];
+        *--p = digit_pairs[d];
+    }
+    if (u >= 10) {
+        *--p = digit_pairs[u * 2 + 1];
+        *--p = digit_pairs[u * 2];
+    } else {
+        *--p = (char)('0' + u);
+    }
+    if (x < 0)
+        *--p = '-';
+    b->len += len;
+    return 0;
+}
+
+static inline int write_int(sqpy_buf *b, PyObject *v) {
     int overflow = 0;
     long long x = PyLong_AsLongLongAndOverflow(v, &overflow);
     if (x == -1 && PyErr_Occurred())
         return -1;
-    if (!overflow) {
-        char tmp[32];
-        int len = snprintf(tmp, sizeof tmp, "%lld", x);
-        return buf_put(b, tmp, (size_t)len);
-    }
+    if (!overflow)
+        return write_small_int(b, x);
     if (overflow < 0) {
         if (buf_putc(b, '-') < 0)
             return -1;
@@ -254,7 +352,7 @@ static int get_optional_attr(PyObject *obj, PyObject *name, PyObject **out) {
 }
 
 static int write_key(sqpy_state *st, sqpy_buf *b, PyObject *key) {
-    if (PyUnicode_Check(key))
+    if (PyUnicode_CheckExact(key) || PyUnicode_Check(key))
         return write_str(b, key);
     /* Like json.dumps, simple scalar keys become strings. */
     if (key == Py_None)
@@ -304,6 +402,29 @@ static int write_dict(sqpy_state *st, PyObject *d, sqpy_buf *b, int depth) {
         if (!first && buf_putc(b, ',') < 0)
             return -1;
         first = 0;
+        if (PyUnicode_CheckExact(key)) {
+            /* Writing an exact str key, or an exact str/int/bool value, runs
+             * no Python code, so the dict cannot change under us and the
+             * borrowed references need no incref. */
+            if (write_str(b, key) < 0 || buf_putc(b, ':') < 0)
+                return -1;
+            PyTypeObject *vt = Py_TYPE(value);
+            int rc;
+            if (vt == &PyUnicode_Type) {
+                rc = write_str(b, value);
+            } else if (vt == &PyLong_Type) {
+                rc = write_int(b, value);
+            } else if (vt == &PyBool_Type) {
+                rc = value == Py_True ? buf_put(b, "true", 4) : buf_put(b, "false", 5);
+            } else {
+                Py_INCREF(value);
+                rc = encode(st, value, b, depth + 1);
+                Py_DECREF(value);
+            }
+            if (rc < 0)
+                return -1;
+            continue;
+        }
         /* Keep both alive: encoding user objects can run Python code that
          * mutates the dict. */
         Py_INCREF(key);
