@@ -75,12 +75,14 @@ static const char hexdigits[] = "0123456789abcdef";
 
 /* 1 for the bytes a JSON string cannot hold as-is: control characters,
  * the quote and the backslash. Lets the copy loop test one table entry. */
+/* clang-format off */
 static const unsigned char needs_escape[256] = {
     1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
     1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
     0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
     ['\\'] = 1,
 };
+/* clang-format on */
 
 /* Escapes n bytes of UTF-8 into o (which has room for 6 per byte) and
  * returns the new end. Kept out of line: most strings never get here. */
@@ -392,6 +394,24 @@ static int write_key(sqpy_state *st, sqpy_buf *b, PyObject *key) {
     return -1;
 }
 
+/* A value borrowed from a container. Exact str/int/bool values are written
+ * inline: writing them runs no Python code, so the container cannot drop
+ * them meanwhile and no reference is taken. Anything else is held across
+ * encode(), which may run user code that mutates the container. */
+static inline int encode_borrowed_item(sqpy_state *st, PyObject *v, sqpy_buf *b, int depth) {
+    PyTypeObject *vt = Py_TYPE(v);
+    if (vt == &PyUnicode_Type)
+        return write_str(b, v);
+    if (vt == &PyLong_Type)
+        return write_int(b, v);
+    if (vt == &PyBool_Type)
+        return v == Py_True ? buf_put(b, "true", 4) : buf_put(b, "false", 5);
+    Py_INCREF(v);
+    int rc = encode(st, v, b, depth);
+    Py_DECREF(v);
+    return rc;
+}
+
 static int write_dict(sqpy_state *st, PyObject *d, sqpy_buf *b, int depth) {
     if (buf_putc(b, '{') < 0)
         return -1;
@@ -408,20 +428,7 @@ static int write_dict(sqpy_state *st, PyObject *d, sqpy_buf *b, int depth) {
              * borrowed references need no incref. */
             if (write_str(b, key) < 0 || buf_putc(b, ':') < 0)
                 return -1;
-            PyTypeObject *vt = Py_TYPE(value);
-            int rc;
-            if (vt == &PyUnicode_Type) {
-                rc = write_str(b, value);
-            } else if (vt == &PyLong_Type) {
-                rc = write_int(b, value);
-            } else if (vt == &PyBool_Type) {
-                rc = value == Py_True ? buf_put(b, "true", 4) : buf_put(b, "false", 5);
-            } else {
-                Py_INCREF(value);
-                rc = encode(st, value, b, depth + 1);
-                Py_DECREF(value);
-            }
-            if (rc < 0)
+            if (encode_borrowed_item(st, value, b, depth + 1) < 0)
                 return -1;
             continue;
         }
@@ -447,7 +454,15 @@ static int write_dict(sqpy_state *st, PyObject *d, sqpy_buf *b, int depth) {
 static int write_sequence(sqpy_state *st, PyObject *seq, sqpy_buf *b, int depth) {
     if (buf_putc(b, '[') < 0)
         return -1;
-    if (PyList_Check(seq) || PyTuple_Check(seq)) {
+    if (PyList_CheckExact(seq)) {
+        /* The size is re-read each time: encoding an item may shrink it. */
+        for (Py_ssize_t i = 0; i < PyList_GET_SIZE(seq); i++) {
+            if (i > 0 && buf_putc(b, ',') < 0)
+                return -1;
+            if (encode_borrowed_item(st, PyList_GET_ITEM(seq, i), b, depth + 1) < 0)
+                return -1;
+        }
+    } else if (PyList_Check(seq) || PyTuple_Check(seq)) {
         for (Py_ssize_t i = 0;; i++) {
             Py_ssize_t n = PyList_Check(seq) ? PyList_GET_SIZE(seq) : PyTuple_GET_SIZE(seq);
             if (i >= n)

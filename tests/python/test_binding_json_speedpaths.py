@@ -43,7 +43,7 @@ def test_escape_at_every_position(special, length):
         "naïve café",  # 2-byte UTF-8, not compact ASCII
         "a€b" * 9,  # 3-byte UTF-8
         "😀" * 5 + "x",  # astral
-        "\"\\\n" * 20,  # escapes back to back
+        '"\\\n' * 20,  # escapes back to back
         "\x00" * 17,
         "~" * 64,  # 0x7e just below DEL, after every bit-trick threshold
     ],
@@ -118,3 +118,31 @@ def test_big_document_matches_stdlib():
         ]
     }
     assert dumps(doc) == reference(doc)
+
+
+class ClearsContainers:
+    """Encoding it runs Python code that empties the containers holding it."""
+
+    def __init__(self, victims):
+        self.victims = victims
+
+    def model_dump(self, by_alias=True):
+        for v in self.victims:
+            v.clear()
+        return {"cleared": True}
+
+
+def test_list_mutated_while_encoding_an_item():
+    lst = ["a", 1]
+    lst += [ClearsContainers([lst]), "later", 3]
+    # No crash; what was written before the mutation is kept, the rest is
+    # gone with the list's items.
+    assert dumps(lst) == b'["a",1,{"cleared":true}]'
+
+
+def test_dict_mutated_while_encoding_a_value():
+    dct = {"x": "b", "y": 2}
+    dct["z"] = ClearsContainers([dct])
+    dct["w"] = "later"
+    out = dumps(dct)
+    assert out.startswith(b'{"x":"b","y":2,"z":{"cleared":true}')
