@@ -10,7 +10,7 @@ CLANG   ?= clang
 AR      ?= ar
 BUILD   ?= build
 STD      = -std=c11 -D_GNU_SOURCE -Iinclude
-WARN     = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-unused-parameter
+WARN     = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes
 OPT     ?= -O2 -g
 SAN      = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 LIBS     = -lpcre2-8 -lpthread -lm

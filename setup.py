@@ -25,7 +25,7 @@ from setuptools.command.build_ext import build_ext
 HERE = os.path.dirname(os.path.abspath(__file__))
 # Per interpreter: the binary links that interpreter's libpython.
 SERVER_BIN = os.path.join("build", f"embed-{sys.implementation.cache_tag}", "squall-server")
-WARN = ["-Wall", "-Wextra", "-Wshadow", "-Wstrict-prototypes", "-Wno-unused-parameter"]
+WARN = ["-Wall", "-Wextra", "-Wshadow", "-Wstrict-prototypes"]
 
 
 def _rel(pattern: str) -> list[str]:

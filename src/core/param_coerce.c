@@ -622,6 +622,7 @@ int sq__utf8_text(const char *text, size_t len, sq_arena *arena, sq_json_value *
 
 const sq_json_value *sq__coerce_error_input(const sq__coerce_error *err, const char *text, size_t len,
                                             sq_arena *arena) {
+    (void)err; /* every kind of coercion error reports the text as sent */
     sq_json_value *v = sq_arena_alloc(arena, sizeof *v);
     if (!v || sq__utf8_text(text, len, arena, v) != 0)
         return NULL;

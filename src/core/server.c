@@ -67,6 +67,7 @@ void sq__server_conn_closed(sq_server *s) {
 }
 
 static void on_listen(sq__io *io, uint32_t events) {
+    (void)events; /* level-triggered: readable is all it can mean */
     sq_server *s = SERVER_OF(io, listen_io);
     for (int i = 0; i < SQ__ACCEPT_BATCH; i++) {
         if (s->num_conns >= s->cfg.max_connections) {
@@ -132,6 +133,7 @@ static void on_grace(sq__timer *t) {
 }
 
 static void on_signal(sq__io *io, uint32_t events) {
+    (void)events; /* the signalfd is only ever readable */
     sq_server *s = SERVER_OF(io, signal_io);
     struct signalfd_siginfo si;
     while (read(io->fd, &si, sizeof si) == (ssize_t)sizeof si) sq_server_shutdown(s);
