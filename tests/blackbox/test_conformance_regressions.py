@@ -60,7 +60,7 @@ def _squall_client():
     # The installed package first (scripts/test installs it into .venv), else
     # an in-place build in python/.
     try:
-        import squall._squall  # noqa: F401
+        import squall._squall
     except ImportError:
         sys.path.insert(0, os.path.join(ROOT, "python"))
         try:
