@@ -271,6 +271,13 @@ static int emit(vctx *c, const char *type, const char *msg, const sq_json_value 
     return 1;
 }
 
+/* A jsonschema-style "validation_error" whose message names the offending
+ * value as JSON: `fmt` has exactly one %s, which receives that JSON. */
+static int emit_about_value(vctx *c, const sq_json_value *x, const char *fmt) {
+    char *j = sq__msg_json(c->arena, x);
+    return emit(c, "validation_error", j ? sq__msg_printf(c->arena, fmt, j) : NULL, x, NULL, NULL, 0);
+}
+
 /* ======================================================================
  * Lax conversions (see the header comment)
  * ====================================================================== */
@@ -651,9 +658,7 @@ static int v_array(vctx *c, const sq__snode *n, sq_json_value *x) {
     }
     if ((f & SQ__UNIQUE) && !items_unique(c, x)) {
         if (!c->collect) return 1;
-        char *j = sq__msg_json(c->arena, x);
-        errs += emit(c, "validation_error", j ? sq__msg_printf(c->arena, "%s has non-unique elements", j) : NULL, x,
-                     NULL, NULL, 0);
+        errs += emit_about_value(c, x, "%s has non-unique elements");
     }
     if (n->contains) {
         size_t matches = 0;
@@ -887,12 +892,7 @@ static int v_combinators(vctx *c, const sq__snode *n, sq_json_value *x) {
             } else if (b >= 0) {
                 errs += v_node(c, n->any_of[b], x);
             } else {
-                char *j = sq__msg_json(c->arena, x);
-                errs += emit(c, "validation_error",
-                             j ? sq__msg_printf(c->arena,
-                                                "%s is not valid under any of the schemas listed in the 'anyOf' keyword", j)
-                               : NULL,
-                             x, NULL, NULL, 0);
+                errs += emit_about_value(c, x, "%s is not valid under any of the schemas listed in the 'anyOf' keyword");
             }
         } else if (c->collect && c->coerce) {
             /* A Decimal given as text keeps it ("1.50" stays exact for the
@@ -912,21 +912,11 @@ static int v_combinators(vctx *c, const sq__snode *n, sq_json_value *x) {
             if (b >= 0) {
                 errs += v_node(c, n->one_of[b], x);
             } else {
-                char *j = sq__msg_json(c->arena, x);
-                errs += emit(c, "validation_error",
-                             j ? sq__msg_printf(c->arena,
-                                                "%s is not valid under any of the schemas listed in the 'oneOf' keyword", j)
-                               : NULL,
-                             x, NULL, NULL, 0);
+                errs += emit_about_value(c, x, "%s is not valid under any of the schemas listed in the 'oneOf' keyword");
             }
         } else if (m > 1) {
             if (!c->collect) return 1;
-            char *j = sq__msg_json(c->arena, x);
-            errs += emit(c, "validation_error",
-                         j ? sq__msg_printf(c->arena,
-                                            "%s is valid under more than one of the schemas listed in the 'oneOf' keyword", j)
-                           : NULL,
-                         x, NULL, NULL, 0);
+            errs += emit_about_value(c, x, "%s is valid under more than one of the schemas listed in the 'oneOf' keyword");
         } else if (c->collect && c->coerce) {
             v_node(c, n->one_of[first], x);
         }
