@@ -211,6 +211,9 @@ def summarize(sc: S.Scenario, runs: list[dict]) -> dict:
         # share of its core the server used: well under 100% means something else (wrk's
         # single core, or the other tenants of a shared machine) limited the rate
         "server_core_util": cpu / seconds if seconds else None,
+        # share of its core wrk used: near 100% means wrk's one core was the limit, so the
+        # cell compares how cheaply each server lets wrk run, not the servers themselves
+        "wrk_core_util": sum(r.get("wrk_cpu_s", 0.0) for r in runs) / seconds if seconds else None,
         "requests": total_req,
         "socket_errors": sum(r["socket_errors"] for r in runs),
         # for the 422 scenario every reply must be the error, so a 2xx is the unexpected one
@@ -421,6 +424,8 @@ def measure_round(live: list[Slot], sc: S.Scenario, conns: int, body_path: str |
             log(
                 f"{name:16} {sc.id:13} c={conns:<4} {m['rps']:>10.0f} req/s  p50 {report.ms(m['p50_us'])} ms"
                 f"  p99 {report.ms(m['p99_us'])} ms  cpu {m['cpu_us_per_req'] or 0:.1f} us/req"
+                f"  core {100 * (m['server_core_util'] or 0):.0f}%"
+                f"  wrk {100 * (m['wrk_core_util'] or 0):.0f}%"
                 + (f"  ERRORS: {cell['reason']}" if cell["status"] == "errors" else "")
             )
         if not slot.alive():

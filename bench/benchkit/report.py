@@ -152,6 +152,14 @@ def squall_failures(doc: dict) -> list[str]:
     return out
 
 
+def _utilisation(server: float | None, wrk_share: float | None) -> str:
+    """' (83%, wrk 99%)': the server's and wrk's share of their cores, where measured."""
+    parts = [f"{100 * server:.0f}%"] if server else []
+    if wrk_share:
+        parts.append(f"wrk {100 * wrk_share:.0f}%")
+    return f" ({', '.join(parts)})" if parts else ""
+
+
 def ms(us) -> str:
     """Microseconds as milliseconds for the tables; "-" where not measured."""
     return f"{us / 1000:.2f}" if us is not None else "-"
@@ -203,7 +211,9 @@ def markdown(doc: dict) -> str:
         "summed over its processes) at the end of its scenarios. Absolute numbers on a shared machine "
         "drift; ratios measured in the same run hold. Where a server used well under 100% of its core "
         "(shown next to its CPU per request), the load generator's single core or other tenants of the "
-        "machine set the rate, and CPU per request is the fairer comparison.",
+        "machine set the rate, and CPU per request is the fairer comparison. wrk's own share of its core "
+        "is shown too: at 95% or more, wrk was the bottleneck and the cell's req/s ratio says more about "
+        "how much work each server's replies cause wrk (and the kernel under it) than about the server.",
         "",
         "## Machine",
         "",
@@ -255,7 +265,7 @@ def markdown(doc: dict) -> str:
         head = "| contender |"
         for n in conns:
             head += (
-                f" req/s c={n} | p50 ms | p99 ms | CPU µs/req (core used) |"
+                f" req/s c={n} | p50 ms | p99 ms | CPU µs/req (core used, wrk's) |"
                 f" Squall ÷ this c={n} (CPU: this ÷ Squall) |"
             )
         out.append(head)
@@ -281,12 +291,10 @@ def markdown(doc: dict) -> str:
                 rr = doc["ratios"].get(s, {}).get(str(n), {})
                 r, rc = rr.get(f"squall/{name}"), rr.get(f"cpu:{name}/squall")
                 ratio = (f"{r:.2f}x" if r else "-") + (f" (CPU {rc:.2f}x)" if rc else "")
-                util = mm.get("server_core_util")
+                util, wutil = mm.get("server_core_util"), mm.get("wrk_core_util")
                 row += (
                     f" {_fmt_rps(mm['rps'])} | {ms(mm['p50_us'])} | {ms(mm['p99_us'])} | "
-                    f"{mm['cpu_us_per_req'] or 0:.1f}"
-                    + (f" ({100 * util:.0f}%)" if util else "")
-                    + f" | {ratio} |"
+                    f"{mm['cpu_us_per_req'] or 0:.1f}" + _utilisation(util, wutil) + f" | {ratio} |"
                 )
             out.append(row)
         floor = []
