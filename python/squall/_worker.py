@@ -6,11 +6,9 @@ no cross-thread hand-off per request. ``run_worker`` serves until SIGTERM or
 SIGINT (when ``install_signals`` and in the main thread) or until
 ``WorkerControl.stop()`` is called from any thread, then drains gracefully.
 
-On Python 3.11 the loop is ``EagerStartLoop``: while the binding starts a
-Task, the next ``call_soon`` (the Task constructor's first
-``__step``) runs at once instead of being scheduled, which is how an async
-endpoint's first step runs inside the request's dispatch as a real Task.
-3.12+ has ``eager_start=True`` built into ``asyncio.Task``.
+Async endpoints run in the binding's own task type (``_squall.EndpointTask``,
+src/python/endpoint_task.c): its first step runs inside the request's
+dispatch, so any asyncio loop works; the worker uses a plain selector loop.
 """
 
 from __future__ import annotations
@@ -20,39 +18,22 @@ import contextlib
 import inspect
 import os
 import signal
-import sys
 import threading
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from . import _squall
-
-__all__ = ["EagerStartLoop", "WorkerControl", "default_threads", "new_event_loop", "run_worker"]
+__all__ = ["WorkerControl", "default_threads", "new_event_loop", "run_worker"]
 
 # How long to wait for thread-pool handlers still running after the core
 # reports drained (the core has already cancelled them past its grace).
 _THREAD_DRAIN_SECONDS = 30.0
 
 
-class EagerStartLoop(asyncio.SelectorEventLoop):
-    """A selector loop whose next ``call_soon`` can run its callback at once.
-
-    ``call_soon`` is ``_squall.eager_call_soon`` (C): while the binding
-    starts an endpoint's Task it runs the callback (the Task's first step)
-    immediately, consuming the binding's flag before the step runs, so only
-    that step is eager; every other call goes to ``BaseEventLoop.call_soon``.
-    """
-
-    call_soon = _squall.eager_call_soon  # type: ignore[assignment]
-
-
 def new_event_loop() -> asyncio.AbstractEventLoop:
-    """The loop class a worker uses on this Python version."""
-    if sys.version_info >= (3, 12):
-        return asyncio.SelectorEventLoop()
-    return EagerStartLoop()
+    """The loop a worker runs."""
+    return asyncio.SelectorEventLoop()
 
 
 def default_threads() -> int:
@@ -129,9 +110,7 @@ async def _serve(
             control.started.set()
         if ready is not None:
             ready(server.port)
-        # Connections that arrived before the reader was registered. poll()
-        # always runs as a plain callback, never inside a Task, so the
-        # endpoints' Tasks can start eagerly.
+        # Connections that arrived before the reader was registered.
         loop.call_soon(server.poll)
         await stop.wait()
 

@@ -377,12 +377,12 @@ void sqpy_on_cancel(void *vctx, sq_responder *res) {
      * the only one that does, exactly once. */
     sqpy_ctx *ctx = sq_responder_get_data(res);
     if (ctx != NULL && ctx->task != NULL) {
-        /* The Task's done callback then answers (SQ_EGONE, nothing sent)
-         * and gives the responder back. */
-        PyObject *r = PyObject_CallMethodNoArgs(ctx->task, server->st->str_cancel);
-        if (r == NULL)
+        /* The task answers when it finishes (SQ_EGONE, nothing sent) and
+         * gives the responder back. */
+        PyObject *task = Py_NewRef(ctx->task);
+        if (sqpy_task_cancel(task) < 0)
             sqpy_log_current_exception(server->st, "squall: cancelling a task failed");
-        Py_XDECREF(r);
+        Py_DECREF(task);
     }
     /* Thread-pool jobs notice sq_responder_is_gone() before running. */
     gil_give(server, taken);

@@ -26,10 +26,11 @@ PyDoc_STRVAR(json_loads_doc,
              "json_loads(data) -> object\n\nParse JSON text (bytes or str) with the C reader.");
 
 static PyMethodDef module_methods[] = {
+    {"start_endpoint_task", (PyCFunction)(void (*)(void))sqpy_start_endpoint_task, METH_FASTCALL,
+     "start_endpoint_task(coro, loop) -> EndpointTask\n\nStart a task the way dispatch does: "
+     "its first step runs now."},
     {"json_dumps", (PyCFunction)sqpy_json_dumps, METH_O, json_dumps_doc},
     {"json_loads", (PyCFunction)sqpy_json_loads, METH_O, json_loads_doc},
-    {"eager_task", (PyCFunction)(void (*)(void))sqpy_eager_task, METH_FASTCALL,
-     "eager_task(coro, loop) -> Task\n\nStart a Task the way dispatch does (eagerly)."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -54,6 +55,16 @@ static PyObject *import_attr(const char *module, const char *attr) {
             return -1;                                                                             \
     } while (0)
 
+/* getattr(obj, name, None) by C string: 1, 0 (absent, *out NULL) or -1. */
+static int optional_attr(PyObject *obj, const char *name, PyObject **out) {
+    PyObject *n = PyUnicode_FromString(name);
+    if (n == NULL)
+        return -1;
+    int r = sqpy_get_optional_attr(obj, n, out);
+    Py_DECREF(n);
+    return r;
+}
+
 static int module_exec(PyObject *m) {
     sqpy_state *st = state_of_module(m);
 
@@ -64,6 +75,13 @@ static int module_exec(PyObject *m) {
     INTERN(str_result, "result");
     INTERN(str_cancel, "cancel");
     INTERN(str_add_done_callback, "add_done_callback");
+    INTERN(str_call_soon, "call_soon");
+    INTERN(str_future_blocking, "_asyncio_future_blocking");
+    INTERN(str_get_loop, "get_loop");
+    INTERN(str_wakeup, "_wakeup");
+    INTERN(str_step, "_step");
+    INTERN(str_throw, "throw");
+    INTERN(str_cr_frame, "cr_frame");
     INTERN(str_submit, "submit");
     INTERN(str_isoformat, "isoformat");
     INTERN(str_dataclass_fields, "__dataclass_fields__");
@@ -82,7 +100,9 @@ static int module_exec(PyObject *m) {
     INTERN(str_input, "input");
     INTERN(str_ctx, "ctx");
 
-    if ((st->asyncio_task = import_attr("asyncio", "Task")) == NULL)
+    if ((st->cancelled_error = import_attr("asyncio", "CancelledError")) == NULL)
+        return -1;
+    if ((st->invalid_state_error = import_attr("asyncio", "InvalidStateError")) == NULL)
         return -1;
     if ((st->uuid_type = import_attr("uuid", "UUID")) == NULL)
         return -1;
@@ -100,54 +120,39 @@ static int module_exec(PyObject *m) {
     if (st->logger == NULL)
         return -1;
 
-    /* asyncio.Task(coro, loop=loop[, eager_start=True]): 3.12 has eager
-     * tasks built in; on 3.11 the worker's loop class does the eager start
-     * (see coroutine_driver.c). */
-#if PY_VERSION_HEX >= 0x030C0000
-    st->task_kwnames = Py_BuildValue("(ss)", "loop", "eager_start");
-#else
-    /* 3.11 formats a "Task-<n>" name in every Task constructor (3.12 does
-     * it lazily): a constant name saves that sprintf per request. */
-    st->task_kwnames = Py_BuildValue("(ss)", "loop", "name");
+    /* Endpoint tasks (endpoint_task.c) become asyncio's current task
+     * through the dict asyncio.current_task() reads where there is one
+     * (3.11-3.13: a dict lookup instead of a call), else through
+     * asyncio.tasks._swap_current_task. */
     st->task_name = PyUnicode_InternFromString("squall-endpoint");
-    if (st->task_name == NULL)
+    st->kwnames_context = Py_BuildValue("(s)", "context");
+    st->kwnames_msg = Py_BuildValue("(s)", "msg");
+    if (st->task_name == NULL || st->kwnames_context == NULL || st->kwnames_msg == NULL)
         return -1;
-#endif
-    if (st->task_kwnames == NULL)
+    PyObject *tasks = PyImport_ImportModule("asyncio.tasks");
+    if (tasks == NULL)
         return -1;
-    if ((st->base_call_soon = import_attr("asyncio.base_events", "BaseEventLoop")) == NULL)
-        return -1;
-    Py_SETREF(st->base_call_soon, PyObject_GetAttrString(st->base_call_soon, "call_soon"));
-    if (st->base_call_soon == NULL)
-        return -1;
-#if PY_VERSION_HEX < 0x030C0000
-    /* 3.11's asyncio.current_task is a Python function around this dict
-     * (loop -> running Task): the eager check reads the dict directly.
-     * (3.12+ starts Tasks eagerly itself and never sets eager_pending.) */
-    st->current_task = import_attr("asyncio.tasks", "_current_tasks");
-    if (st->current_task == NULL)
-        return -1;
-    if (!PyDict_Check(st->current_task)) {
-        PyErr_SetString(PyExc_ImportError, "asyncio.tasks._current_tasks is not a dict");
+    if (optional_attr(tasks, "_current_tasks", &st->current_task) < 0 ||
+        optional_attr(tasks, "_swap_current_task", &st->swap_current_task) < 0) {
+        Py_DECREF(tasks);
         return -1;
     }
-#endif
-    /* eager_call_soon binds like a method (loop.call_soon(...) passes the
-     * loop first), so EagerStartLoop can use it as its call_soon. */
-    static PyMethodDef eager_def = {
-        "eager_call_soon", (PyCFunction)(void (*)(void))sqpy_eager_call_soon,
-        METH_FASTCALL | METH_KEYWORDS,
-        "call_soon for EagerStartLoop: runs the callback at once when the binding "
-        "starts a Task eagerly, else BaseEventLoop.call_soon."};
-    PyObject *func = PyCFunction_NewEx(&eager_def, m, NULL);
-    if (func == NULL)
-        return -1;
-    PyObject *meth = PyInstanceMethod_New(func);
-    Py_DECREF(func);
-    if (meth == NULL || PyModule_AddObject(m, "eager_call_soon", meth) < 0) {
-        Py_XDECREF(meth);
+    Py_DECREF(tasks);
+    if (st->current_task != NULL && !PyDict_Check(st->current_task))
+        Py_CLEAR(st->current_task);
+    if (st->current_task == NULL && st->swap_current_task == NULL) {
+        PyErr_SetString(PyExc_ImportError,
+                        "asyncio.tasks has neither _current_tasks nor _swap_current_task");
         return -1;
     }
+    st->task_type = (PyTypeObject *)PyType_FromModuleAndSpec(m, &sqpy_task_spec, NULL);
+    if (st->task_type == NULL)
+        return -1;
+    st->task_waiter_type = (PyTypeObject *)PyType_FromModuleAndSpec(m, &sqpy_task_waiter_spec, NULL);
+    if (st->task_waiter_type == NULL)
+        return -1;
+    if (PyModule_AddObjectRef(m, "EndpointTask", (PyObject *)st->task_type) < 0)
+        return -1;
 
     st->server_type = (PyTypeObject *)PyType_FromModuleAndSpec(m, &sqpy_server_spec, NULL);
     if (st->server_type == NULL)
@@ -169,9 +174,11 @@ static int module_exec(PyObject *m) {
 /* ------------------------------------------------------------------ */
 
 #define STATE_FIELDS(X)                                                                           \
-    X(server_type) X(ctx_type) X(asyncio_task) X(logger) X(uuid_type) X(enum_type)                 \
-    X(decimal_type) X(dataclass_fields) X(task_kwnames) X(task_name) X(base_call_soon)            \
-    X(current_task) X(str_status_code) X(str_body)                                                 \
+    X(server_type) X(ctx_type) X(task_type) X(task_waiter_type) X(logger) X(uuid_type)            \
+    X(enum_type) X(decimal_type) X(dataclass_fields) X(cancelled_error) X(invalid_state_error)     \
+    X(task_name) X(current_task) X(swap_current_task) X(kwnames_context) X(kwnames_msg)           \
+    X(str_call_soon) X(str_future_blocking) X(str_get_loop) X(str_wakeup) X(str_step)             \
+    X(str_throw) X(str_cr_frame) X(str_status_code) X(str_body)                                    \
     X(str_raw_headers) X(str_done) X(str_result) X(str_cancel) X(str_add_done_callback)            \
     X(str_submit) X(str_isoformat) X(str_dataclass_fields)                     \
     X(str_struct_fields) X(str_struct_encode_fields) X(str_model_dump) X(str_dict) X(str_value)    \

@@ -2,11 +2,11 @@
  *
  * One exists per request handed to Python, from on_request until the answer
  * is sent. The responder's data slot holds a strong reference to it (so
- * on_cancel can find the Task), and it is callable:
- *   ctx(task)  the asyncio done callback of an async endpoint's Task;
- *   ctx()      the thread-pool job of a sync endpoint (runs the endpoint,
- *              encodes and answers from the worker thread; the core's
- *              responder is thread-safe).
+ * on_cancel can find an async endpoint's suspended task), and it is
+ * callable: ctx() is the thread-pool job of a sync endpoint (runs the
+ * endpoint, encodes and answers from the worker thread; the core's
+ * responder is thread-safe). A suspended task answers through
+ * sqpy_ctx_task_finished.
  * The answer itself (sq_respond and the bookkeeping) is in response.c. */
 #include "squall_py.h"
 
@@ -173,18 +173,20 @@ static void run_job(sqpy_ctx *ctx) {
     Py_XDECREF(kwnames);
 }
 
-/* Done callback of an async endpoint's Task (loop thread). */
-static void task_done(sqpy_ctx *ctx, PyObject *task) {
+/* An async endpoint's task finished (loop thread): answer from it. */
+void sqpy_ctx_task_finished(sqpy_ctx *ctx, PyObject *task) {
+    Py_INCREF(ctx); /* answering drops the responder's reference */
     Py_CLEAR(ctx->task);
-    if (ctx->res == NULL)
-        return;
-    PyObject *result = PyObject_CallMethodNoArgs(task, ctx->server->st->str_result);
-    if (result == NULL) {
-        sqpy_answer_exception(ctx);
-        return;
+    if (ctx->res != NULL) {
+        PyObject *result = sqpy_task_result(task);
+        if (result == NULL) {
+            sqpy_answer_exception(ctx);
+        } else {
+            sqpy_answer_value(ctx, result, ctx->route->status_code);
+            Py_DECREF(result);
+        }
     }
-    sqpy_answer_value(ctx, result, ctx->route->status_code);
-    Py_DECREF(result);
+    Py_DECREF(ctx);
 }
 
 static PyObject *ctx_vectorcall(PyObject *self, PyObject *const *args, size_t nargsf,
@@ -197,15 +199,13 @@ static PyObject *ctx_vectorcall(PyObject *self, PyObject *const *args, size_t na
     }
     /* Keep ourselves alive: answering drops the responder's reference. */
     Py_INCREF(ctx);
-    if (nargs == 0)
-        run_job(ctx);
-    else if (nargs == 1)
-        task_done(ctx, args[0]);
-    else {
+    (void)args;
+    if (nargs != 0) {
         Py_DECREF(ctx);
-        PyErr_SetString(PyExc_TypeError, "request context takes 0 or 1 arguments");
+        PyErr_SetString(PyExc_TypeError, "request context takes no arguments");
         return NULL;
     }
+    run_job(ctx);
     Py_DECREF(ctx);
     Py_RETURN_NONE;
 }

@@ -5,8 +5,9 @@
  *                       cached types), json_dumps / json_loads
  *   server_type.c       the Server heap type (config, routes, poll, shutdown)
  *   dispatch.c          on_request / on_cancel: kwargs, calling endpoints
- *   coroutine_driver.c  async endpoints as eagerly started asyncio Tasks
- *   request_ctx.c       the per-request object (done callback, thread job)
+ *   coroutine_driver.c  async endpoints: start the task, answer now or later
+ *   endpoint_task.c     EndpointTask, the C task an async endpoint runs in
+ *   request_ctx.c       the per-request object (task finished, thread job)
  *   response.c          return value / Response / exception -> sq_respond
  *   upload_parts.c      multipart file parts into the body object
  *   json_to_python.c    sq_json_value -> Python objects
@@ -51,6 +52,16 @@ static inline void sqpy_err_restore(sqpy_saved_err *s) {
 #endif
 }
 
+/* getattr(obj, name, None) without raising: 1 found (*out new ref), 0 absent
+ * (*out NULL), -1 error. */
+static inline int sqpy_get_optional_attr(PyObject *obj, PyObject *name, PyObject **out) {
+#if PY_VERSION_HEX >= 0x030D0000
+    return PyObject_GetOptionalAttr(obj, name, out);
+#else
+    return _PyObject_LookupAttr(obj, name, out);
+#endif
+}
+
 /* ------------------------------------------------------------------ */
 /* Module state                                                        */
 /* ------------------------------------------------------------------ */
@@ -60,21 +71,28 @@ typedef struct sqpy_state {
     PyTypeObject *ctx_type;
 
     /* Cached objects (strong references). */
-    PyObject *asyncio_task;    /* asyncio.Task */
+    PyTypeObject *task_type;        /* EndpointTask (endpoint_task.c) */
+    PyTypeObject *task_waiter_type; /* what `await task` iterates */
     PyObject *logger;          /* logging.getLogger("squall.error") */
     PyObject *uuid_type;       /* uuid.UUID */
     PyObject *enum_type;       /* enum.Enum */
     PyObject *decimal_type;    /* decimal.Decimal */
     PyObject *dataclass_fields; /* dataclasses.fields */
-    PyObject *task_kwnames;    /* ("loop",) or ("loop", "eager_start") */
-    PyObject *task_name;       /* 3.11: constant name given to endpoint Tasks */
-    PyObject *base_call_soon;  /* asyncio.BaseEventLoop.call_soon (plain function) */
-    PyObject *current_task;    /* asyncio.tasks._current_tasks: loop -> Task (dict) */
-    int eager_pending;         /* 3.11: the next eager_call_soon runs its callback now */
+    PyObject *cancelled_error;     /* asyncio.CancelledError */
+    PyObject *invalid_state_error; /* asyncio.InvalidStateError */
+    PyObject *task_name;       /* the name endpoint tasks report */
+    /* asyncio's current task: the loop -> task dict asyncio.current_task()
+     * reads (3.11-3.13), else asyncio.tasks._swap_current_task. */
+    PyObject *current_task;
+    PyObject *swap_current_task;
+    PyObject *kwnames_context; /* ("context",) */
+    PyObject *kwnames_msg;     /* ("msg",) */
 
     /* Interned strings. */
     PyObject *str_status_code, *str_body, *str_raw_headers;
     PyObject *str_done, *str_result, *str_cancel, *str_add_done_callback;
+    PyObject *str_call_soon, *str_future_blocking, *str_get_loop, *str_wakeup, *str_step;
+    PyObject *str_throw, *str_cr_frame;
     PyObject *str_submit, *str_isoformat;
     PyObject *str_dataclass_fields, *str_struct_fields, *str_struct_encode_fields;
     PyObject *str_model_dump, *str_dict, *str_value, *str_by_alias;
@@ -149,7 +167,7 @@ typedef struct sqpy_ctx {
     sqpy_route *route;        /* owned by server */
     sq_responder *res;        /* NULL once answered */
     const sq_request *req;    /* valid while res != NULL */
-    PyObject *task;           /* asyncio Task (async endpoints) or NULL */
+    PyObject *task;           /* EndpointTask while an async endpoint is suspended, or NULL */
     PyObject *request;        /* cached squall.Request or NULL */
     /* Thread-pool endpoints: the prepared call. */
     PyObject **args;
@@ -178,18 +196,30 @@ int sqpy_build_call(sqpy_ctx *ctx, PyObject ***out_args, Py_ssize_t *out_n,
                     PyObject **out_kwnames);
 void sqpy_free_args(PyObject **args, Py_ssize_t n);
 
-/* Runs an async endpoint's coroutine as an eagerly started Task. Steals
- * nothing; answers through ctx (now, or from the Task's done callback). */
+/* Runs an async endpoint's coroutine in an EndpointTask. Steals nothing;
+ * answers through ctx (now, or when the task finishes). */
 void sqpy_drive_coroutine(sqpy_ctx *ctx, PyObject *coro);
 
-/* _squall.eager_call_soon (3.11's EagerStartLoop.call_soon): a METH_FASTCALL
- * | METH_KEYWORDS module function whose args[0] is the loop. */
-/* _squall.eager_task(coro, loop): the Task an async endpoint gets, started
- * the way dispatch starts it (tests use it to check the eager start). */
-PyObject *sqpy_eager_task(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
-PyObject *sqpy_eager_call_soon(PyObject *module, PyObject *const *args, Py_ssize_t nargs,
-                               PyObject *kwnames);
+/* ------------------------------------------------------------------ */
+/* Endpoint tasks (endpoint_task.c)                                    */
+/* ------------------------------------------------------------------ */
 
+extern PyType_Spec sqpy_task_spec, sqpy_task_waiter_spec;
+
+/* A new task for coro on loop, in a copy of the current context, whose
+ * first step has already run (the coroutine may be finished). New ref. */
+PyObject *sqpy_task_start(sqpy_state *st, PyObject *loop, PyObject *coro);
+/* _squall.start_endpoint_task(coro, loop): sqpy_task_start for tests. */
+PyObject *sqpy_start_endpoint_task(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
+/* The request answered when a suspended task finishes (strong ref). */
+void sqpy_task_set_owner(PyObject *task, sqpy_ctx *owner);
+int sqpy_task_is_done(PyObject *task);
+/* The result (new ref) or NULL with the exception (CancelledError if cancelled). */
+PyObject *sqpy_task_result(PyObject *task);
+/* task.cancel(): 1 requested, 0 already done, -1 error. */
+int sqpy_task_cancel(PyObject *task);
+/* request_ctx.c: answers ctx from its finished task. */
+void sqpy_ctx_task_finished(sqpy_ctx *ctx, PyObject *task);
 
 /* ------------------------------------------------------------------ */
 /* Responses (response.c)                                              */

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import socket
-import sys
 import threading
 import time
 
@@ -30,8 +29,8 @@ def test_first_step_runs_inside_dispatch_as_the_current_task():
     with Worker([Route("GET", "/", no_await, is_async=True)]) as w:
         r = get(w.port, "/")
         assert r.status == 200
-        assert r.json() == {"name": "Task"}
-    assert isinstance(seen["task"], asyncio.Task)
+        assert r.json() == {"name": "EndpointTask"}
+    assert seen["task"].get_name() == "squall-endpoint"
     # A coroutine that never suspends finished within its first step.
     assert seen["task"].done()
 
@@ -219,6 +218,62 @@ def test_anyio_inside_handlers():
         assert get(w.port, "/").json() == {"results": [0, 1, 2], "cancelled": True}
 
 
+def test_structured_concurrency_uses_the_endpoint_task_as_a_task():
+    """TaskGroup, nested timeouts, shield and anyio's fail_after all cancel,
+    uncancel and inspect the current task: the endpoint's own task type."""
+    anyio = pytest.importorskip("anyio")
+
+    async def boom():
+        await asyncio.sleep(0)
+        raise TeapotError("child failed")
+
+    async def sleeper():
+        await asyncio.sleep(5)
+
+    async def task_group():
+        try:
+            async with asyncio.TaskGroup() as tg:
+                tg.create_task(sleeper())
+                tg.create_task(boom())
+        except BaseExceptionGroup as eg:
+            task = asyncio.current_task()
+            return {"errors": [str(e) for e in eg.exceptions], "cancelling": task.cancelling()}
+        return "no error"
+
+    async def timeouts():
+        async with asyncio.timeout(5):
+            try:
+                async with asyncio.timeout(0.01):
+                    await asyncio.sleep(1)
+            except TimeoutError:
+                pass
+            await asyncio.sleep(0)  # the outer timeout must not have been triggered
+        shielded = await asyncio.shield(asyncio.sleep(0, result="shielded"))
+        in_thread = await asyncio.to_thread(lambda: "thread")
+        return {"cancelling": asyncio.current_task().cancelling(), "shielded": shielded, "thread": in_thread}
+
+    async def fail_after():
+        try:
+            with anyio.fail_after(0.01):
+                await anyio.sleep(1)
+        except TimeoutError:
+            await anyio.sleep(0)  # still runnable afterwards: the cancellation was consumed
+            return {"timed_out": True, "cancelling": asyncio.current_task().cancelling()}
+        return {"timed_out": False}
+
+    routes = [
+        Route("GET", "/tg", task_group, is_async=True),
+        Route("GET", "/timeouts", timeouts, is_async=True),
+        Route("GET", "/fail_after", fail_after, is_async=True),
+    ]
+    # Each handler must see exactly what it sees in a real asyncio.Task.
+    expected = {r.path: asyncio.run(r.endpoint()) for r in routes}
+    assert expected["/fail_after"]["timed_out"] is True
+    with Worker(routes) as w:
+        for r in routes:
+            assert get(w.port, r.path).json() == expected[r.path], r.path
+
+
 def test_async_http_client_calling_another_local_server():
     httpx = pytest.importorskip("httpx")
 
@@ -238,12 +293,10 @@ def test_async_http_client_calling_another_local_server():
             assert get(w.port, "/proxy").json() == {"status": 200, "json": {"from": "upstream"}}
 
 
-@pytest.mark.skipif(sys.version_info >= (3, 12), reason="3.11 eager-start loop only")
-def test_eager_loop_makes_only_the_task_step_eager():
+def test_endpoint_task_first_step_is_eager_and_later_steps_scheduled():
     from squall import _squall
-    from squall._worker import EagerStartLoop
 
-    loop = EagerStartLoop()
+    loop = asyncio.new_event_loop()
     try:
         order = []
 
@@ -252,29 +305,129 @@ def test_eager_loop_makes_only_the_task_step_eager():
             asyncio.get_running_loop().call_soon(order.append, "scheduled")
             await asyncio.sleep(0)
             order.append("resumed")
+            return 7
 
         tasks = []
 
         def create():  # a plain callback, like the server's reader
-            tasks.append(_squall.eager_task(coro(), loop))
+            tasks.append(_squall.start_endpoint_task(coro(), loop))
             order.append("after-create")
 
         async def main():
             loop.call_soon(create)
             while not tasks:
                 await asyncio.sleep(0)
-            await tasks[0]
+            return await tasks[0]  # awaitable like a Future
 
-        async def nested():
-            # Inside a running Task the flag falls back to normal scheduling.
-            task = _squall.eager_task(coro(), loop)
-            order.append("nested-created")
-            await task
-
-        loop.run_until_complete(main())
+        assert loop.run_until_complete(main()) == 7
         assert order == ["step", "after-create", "scheduled", "resumed"]
         order.clear()
-        loop.run_until_complete(nested())
-        assert order == ["nested-created", "step", "scheduled", "resumed"]
+
+        async def nested():
+            # Started from inside a running Task: the first step still runs
+            # at once, and the outer task is current again afterwards.
+            outer = asyncio.current_task()
+            task = _squall.start_endpoint_task(coro(), loop)
+            order.append("nested-created")
+            assert asyncio.current_task() is outer
+            return await task
+
+        assert loop.run_until_complete(nested()) == 7
+        assert order == ["step", "nested-created", "scheduled", "resumed"]
+    finally:
+        loop.close()
+
+
+def test_endpoint_task_is_the_current_task_and_cancels_like_one():
+    from squall import _squall
+
+    loop = asyncio.new_event_loop()
+    try:
+        seen = {}
+
+        async def slow():
+            seen["current"] = asyncio.current_task()
+            try:
+                await asyncio.sleep(10)
+            except asyncio.CancelledError as e:
+                seen["msg"] = e.args
+                raise
+
+        async def main():
+            task = _squall.start_endpoint_task(slow(), loop)
+            assert seen["current"] is task
+            assert not task.done() and task._fut_waiter is not None
+            assert task.cancel("bye") is True
+            assert task.cancelling() == 1
+            with pytest.raises(asyncio.CancelledError):
+                await task
+            return task
+
+        task = loop.run_until_complete(main())
+        assert task.cancelled() and task.done()
+        assert seen["msg"] == ("bye",)
+        assert task.cancel() is False  # already done
+        with pytest.raises(asyncio.CancelledError):
+            task.result()
+    finally:
+        loop.close()
+
+
+def test_endpoint_task_result_exception_and_done_callbacks():
+    from squall import _squall
+
+    loop = asyncio.new_event_loop()
+    try:
+        called = []
+
+        async def fails():
+            await asyncio.sleep(0)
+            raise ValueError("boom")
+
+        async def returns_exception_object():
+            return ValueError("a value, not raised")
+
+        async def main():
+            t = _squall.start_endpoint_task(fails(), loop)
+            with pytest.raises(asyncio.InvalidStateError):
+                t.result()
+            t.add_done_callback(called.append)
+            t.add_done_callback(lambda _: called.append("removed"))
+            assert t.remove_done_callback(called.append) == 1
+            t.add_done_callback(called.append)
+            with pytest.raises(ValueError, match="boom"):
+                await t
+            await asyncio.sleep(0)  # done callbacks are scheduled, not called
+            return t
+
+        t = loop.run_until_complete(main())
+        assert isinstance(t.exception(), ValueError)
+        assert called == ["removed", t]
+        v = _squall.start_endpoint_task(returns_exception_object(), loop)
+        assert v.done() and v.exception() is None
+        assert isinstance(v.result(), ValueError)
+    finally:
+        loop.close()
+
+
+def test_endpoint_task_rejects_a_bad_yield_inside_the_coroutine():
+    from squall import _squall
+
+    class BadAwaitable:
+        def __await__(self):
+            yield "not a future"
+
+    loop = asyncio.new_event_loop()
+    try:
+
+        async def coro():
+            await BadAwaitable()
+
+        async def main():
+            t = _squall.start_endpoint_task(coro(), loop)
+            with pytest.raises(RuntimeError, match="bad yield"):
+                await t
+
+        loop.run_until_complete(main())
     finally:
         loop.close()
