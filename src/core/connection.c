@@ -715,6 +715,13 @@ static void on_io(sq__io *io, uint32_t events) {
         c->readable = 1;
         if (events & (EPOLLRDHUP | EPOLLHUP)) c->peer_closed = 1;
         sq__conn_drive(c);
+        /* Everything this connection's input produced at once (a whole
+         * pipelined batch included) leaves now, in one send, rather than
+         * after every other ready connection of the turn has been served:
+         * waiting for the end of the turn only added that batch's time to
+         * each reply's latency. It stays on the flush list for answers
+         * added later in the turn. */
+        if (!c->closed && c->in_flush && sq__conn_backlog(c)) sq__conn_flush(c);
     }
 }
 

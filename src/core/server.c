@@ -238,8 +238,9 @@ static int ensure_compiled(sq_server *s) {
     return r;
 }
 
-/* Work deferred to the end of a turn: one flush per connection per batch,
- * then the memory of connections closed during the turn. */
+/* Work deferred to the end of a turn: connections made ready during it,
+ * the flush of output not already sent by on_io (answers given later in
+ * the turn), then the memory of connections closed during the turn. */
 void sq__server_end_turn(sq_server *s) {
     while (s->ready_list || s->flush_list) {
         while (s->ready_list) {
@@ -251,7 +252,8 @@ void sq__server_end_turn(sq_server *s) {
             sq__conn *c = s->flush_list;
             s->flush_list = c->flush_next;
             c->in_flush = 0;
-            if (!c->closed) sq__conn_flush(c);
+            /* Nothing left when on_io already flushed it. */
+            if (!c->closed && sq__conn_backlog(c)) sq__conn_flush(c);
         }
     }
     while (s->dead_list) {
