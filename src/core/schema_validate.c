@@ -44,6 +44,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bytes_eq.h"
 #include "schema_internal.h"
 
 #define MAX_DEPTH 1000
@@ -688,9 +689,9 @@ static int v_array(vctx *c, const sq__snode *n, sq_json_value *x) {
     return errs;
 }
 
-/* Lengths, then the first byte, before memcmp: most mismatches end early. */
+/* Lengths, then the first byte, before comparing: most mismatches end early. */
 static int key_eq(const char *a, size_t al, const char *b, size_t bl) {
-    return al == bl && (al == 0 || (a[0] == b[0] && memcmp(a, b, al) == 0));
+    return al == bl && (al == 0 || (a[0] == b[0] && sq__bytes_eq(a, b, al)));
 }
 
 static int has_key(const sq_json_value *obj, const char *k, size_t n) { return sq_json_get(obj, k, n) != NULL; }

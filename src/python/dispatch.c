@@ -109,7 +109,7 @@ int sqpy_build_call(sqpy_ctx *ctx, PyObject ***out_args, Py_ssize_t *out_n,
         PyObject *body = NULL;
         if (val != NULL) {
             if (val->body != NULL) {
-                body = sqpy_json_to_python(val->body);
+                body = sqpy_json_to_python_keys(val->body, ctx->server->keys);
                 if (body != NULL && sqpy_attach_files(body, val) < 0)
                     Py_CLEAR(body);
             }

@@ -2,6 +2,8 @@
  * Python objects, never through JSON text; and json_loads on top of it. */
 #include "squall_py.h"
 
+#include "bytes_eq.h"
+
 #include <stdint.h>
 #include <string.h>
 
@@ -49,24 +51,30 @@ static PyObject *make_str(const char *p, size_t n) {
     return s;
 }
 
-/* Object keys repeat within a document (the same fields in every item of a
- * list): a small per-document table maps key bytes to the str already made
- * for them, so a repeated key costs a hash of its bytes and a memcmp instead
- * of a UTF-8 decode, a siphash and a lookup in the interned-strings dict
- * (measured: docs/benchmarks/profile.md). Long keys are not cached. */
-#define KEY_CACHE_SLOTS 64 /* power of two */
+/* Object keys repeat, within a document (the same fields in every item of
+ * a list) and across requests (the same API): a small table maps key bytes
+ * to the interned str already made for them, so a repeated key costs a hash
+ * of its bytes and a memcmp instead of a UTF-8 decode, a siphash and a
+ * lookup in the interned-strings dict (measured: docs/benchmarks/
+ * profile.md). Two lifetimes: one table per server, kept across requests
+ * (the loop thread's, under the GIL), and one on the stack per document for
+ * json_loads and the other callers. Only ASCII keys of up to 32 bytes are
+ * kept; a slot compares against its own str's bytes, so no pointer into a
+ * request outlives it. When a key's probes are all taken, the first is
+ * replaced: a client sending endless new keys only churns the table. */
 #define KEY_CACHE_PROBES 4
 #define KEY_CACHE_MAX_LEN 32
+#define DOC_CACHE_SLOTS 64     /* power of two */
+#define SERVER_CACHE_SLOTS 512 /* power of two */
 
 typedef struct key_slot {
-    const char *ptr;
-    size_t len;
-    PyObject *str; /* strong, or NULL when the slot is free */
+    PyObject *str; /* strong, compact ASCII; NULL when the slot is free */
 } key_slot;
 
-typedef struct key_cache {
-    key_slot slots[KEY_CACHE_SLOTS];
-} key_cache;
+struct sqpy_key_cache {
+    size_t mask;
+    key_slot *slots;
+};
 
 static size_t key_hash(const char *p, size_t n) {
     size_t h = 2166136261u; /* FNV-1a */
@@ -76,20 +84,22 @@ static size_t key_hash(const char *p, size_t n) {
 }
 
 /* New reference to the interned str for a key, or NULL. */
-static PyObject *make_key(key_cache *kc, const char *p, size_t n) {
-    key_slot *free_slot = NULL;
-    size_t h = 0;
-    if (n <= KEY_CACHE_MAX_LEN) {
-        h = key_hash(p, n);
+static PyObject *make_key(sqpy_key_cache *kc, const char *p, size_t n) {
+    key_slot *slot = NULL;
+    if (kc != NULL && n <= KEY_CACHE_MAX_LEN) {
+        size_t h = key_hash(p, n);
         for (size_t i = 0; i < KEY_CACHE_PROBES; i++) {
-            key_slot *s = &kc->slots[(h + i) & (KEY_CACHE_SLOTS - 1)];
+            key_slot *s = &kc->slots[(h + i) & kc->mask];
             if (s->str == NULL) {
-                free_slot = s;
+                slot = s;
                 break;
             }
-            if (s->len == n && memcmp(s->ptr, p, n) == 0)
+            if ((size_t)PyUnicode_GET_LENGTH(s->str) == n &&
+                sq__bytes_eq(PyUnicode_1BYTE_DATA(s->str), p, n))
                 return Py_NewRef(s->str);
         }
+        if (slot == NULL)
+            slot = &kc->slots[h & kc->mask]; /* all taken: replace the first */
     }
     PyObject *key = make_str(p, n);
     if (key == NULL)
@@ -97,17 +107,36 @@ static PyObject *make_key(key_cache *kc, const char *p, size_t n) {
     /* Interned: shares one object with the handler's own constants, so its
      * dict lookups are mostly pointer compares. */
     PyUnicode_InternInPlace(&key);
-    if (free_slot != NULL) {
-        free_slot->ptr = p;
-        free_slot->len = n;
-        free_slot->str = Py_NewRef(key);
-    }
+    if (slot != NULL && PyUnicode_IS_COMPACT_ASCII(key))
+        Py_XSETREF(slot->str, Py_NewRef(key));
     return key;
+}
+
+sqpy_key_cache *sqpy_key_cache_new(void) {
+    sqpy_key_cache *kc = PyMem_Calloc(1, sizeof *kc);
+    if (kc == NULL)
+        return NULL;
+    kc->slots = PyMem_Calloc(SERVER_CACHE_SLOTS, sizeof *kc->slots);
+    if (kc->slots == NULL) {
+        PyMem_Free(kc);
+        return NULL;
+    }
+    kc->mask = SERVER_CACHE_SLOTS - 1;
+    return kc;
+}
+
+void sqpy_key_cache_free(sqpy_key_cache *kc) {
+    if (kc == NULL)
+        return;
+    for (size_t i = 0; i <= kc->mask; i++)
+        Py_XDECREF(kc->slots[i].str);
+    PyMem_Free(kc->slots);
+    PyMem_Free(kc);
 }
 
 /* The core bounds the tree's depth (sq_json_parse_options.max_depth), so
  * the recursion here is bounded too. */
-static PyObject *to_python(const sq_json_value *v, key_cache *kc) {
+static PyObject *to_python(const sq_json_value *v, sqpy_key_cache *kc) {
     switch (v->type) {
     case SQ_JSON_NULL:
         Py_RETURN_NONE;
@@ -168,16 +197,21 @@ static PyObject *to_python(const sq_json_value *v, key_cache *kc) {
     return NULL;
 }
 
-PyObject *sqpy_json_to_python(const sq_json_value *v) {
+PyObject *sqpy_json_to_python_keys(const sq_json_value *v, sqpy_key_cache *keys) {
     if (v->type != SQ_JSON_OBJECT && v->type != SQ_JSON_ARRAY)
         return to_python(v, NULL); /* scalars never reach the key cache */
-    key_cache kc;
-    memset(&kc, 0, sizeof kc);
+    if (keys != NULL)
+        return to_python(v, keys);
+    key_slot slots[DOC_CACHE_SLOTS];
+    memset(slots, 0, sizeof slots);
+    sqpy_key_cache kc = {DOC_CACHE_SLOTS - 1, slots};
     PyObject *out = to_python(v, &kc);
-    for (size_t i = 0; i < KEY_CACHE_SLOTS; i++)
-        Py_XDECREF(kc.slots[i].str);
+    for (size_t i = 0; i < DOC_CACHE_SLOTS; i++)
+        Py_XDECREF(slots[i].str);
     return out;
 }
+
+PyObject *sqpy_json_to_python(const sq_json_value *v) { return sqpy_json_to_python_keys(v, NULL); }
 
 /* ------------------------------------------------------------------ */
 /* json_loads                                                          */

@@ -236,6 +236,7 @@ static void server_dealloc(sqpy_server *self) {
         route_free(self->routes[i]);
     PyMem_Free(self->routes);
     PyMem_Free(self->problem_type_base);
+    sqpy_key_cache_free(self->keys);
     server_clear(self);
     tp->tp_free((PyObject *)self);
     Py_DECREF(tp);
@@ -251,6 +252,11 @@ static PyObject *server_new(PyTypeObject *tp, PyObject *args, PyObject *kwds) {
     if (self->st == NULL) {
         Py_DECREF(self);
         return NULL;
+    }
+    self->keys = sqpy_key_cache_new();
+    if (self->keys == NULL) {
+        Py_DECREF(self);
+        return PyErr_NoMemory();
     }
     return (PyObject *)self;
 }

@@ -124,6 +124,8 @@ typedef struct sqpy_route {
     sq_validator *validator;  /* NULL when the route has no spec */
 } sqpy_route;
 
+typedef struct sqpy_key_cache sqpy_key_cache; /* json_to_python.c */
+
 typedef struct sqpy_server {
     PyObject_HEAD
     sqpy_state *st;           /* module state (the module outlives its types' instances) */
@@ -146,6 +148,7 @@ typedef struct sqpy_server {
     PyObject *request_factory;
     char *problem_type_base;
 
+    sqpy_key_cache *keys;     /* JSON object keys seen in request bodies (loop thread) */
     Py_ssize_t inflight;      /* requests whose responder we still hold (GIL-protected) */
     Py_ssize_t pool_jobs;     /* thread-pool jobs submitted and not finished (GIL-protected) */
     PyObject *weakreflist;
@@ -243,6 +246,10 @@ void sqpy_log_current_exception(sqpy_state *st, const char *what);
 /* ------------------------------------------------------------------ */
 
 PyObject *sqpy_json_to_python(const sq_json_value *v);
+/* The same with a key cache kept across documents (a server's), or NULL. */
+PyObject *sqpy_json_to_python_keys(const sq_json_value *v, sqpy_key_cache *keys);
+sqpy_key_cache *sqpy_key_cache_new(void);
+void sqpy_key_cache_free(sqpy_key_cache *keys); /* needs the GIL */
 
 /* Growable byte buffer of the encoder (independent of the core's sq_buf so
  * the encoder has no allocation contract with it). */

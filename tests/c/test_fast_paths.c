@@ -2,9 +2,11 @@
  * same answers as the slow paths they skip: the string scanner's table
  * (every special byte at every position of a string), the in-order property
  * lookup (members out of order, duplicate property keys in a schema) and
- * the regex call that skips the UTF-8 check for ASCII subjects. */
+ * the regex call that skips the UTF-8 check for ASCII subjects; and the
+ * inline short-key comparison against memcmp. */
 #include "sq_test.h"
 #include "squall/schema.h"
+#include "../../src/core/bytes_eq.h"
 
 static sq_json_value *parse(sq_arena *a, const char *s, size_t n, sq_json_error *err) {
     sq_json_value *v = NULL;
@@ -146,7 +148,24 @@ static void test_fixed_shape_patterns(void) {
     SQ_CHECK_EQ_INT(count_errors(empty, "\"x\"", NULL), 1);
 }
 
+/* sq__bytes_eq agrees with memcmp for every length up to 40 and a
+ * difference at every position (its overlapping loads must miss none). */
+static void test_bytes_eq_matches_memcmp(void) {
+    char a[48], b[48];
+    for (size_t n = 0; n <= 40; n++) {
+        for (size_t i = 0; i < n; i++) a[i] = b[i] = (char)('a' + (int)(i % 26));
+        SQ_CHECK(sq__bytes_eq(a, b, n));
+        for (size_t k = 0; k < n; k++) {
+            b[k] ^= 0x20;
+            SQ_CHECK(!sq__bytes_eq(a, b, n));
+            SQ_CHECK(!sq__bytes_eq(b, a, n));
+            b[k] ^= 0x20;
+        }
+    }
+}
+
 int main(void) {
+    SQ_RUN(test_bytes_eq_matches_memcmp);
     SQ_RUN(test_fixed_shape_patterns);
     SQ_RUN(test_string_special_bytes_at_every_position);
     SQ_RUN(test_properties_in_and_out_of_order);

@@ -146,3 +146,30 @@ def test_dict_mutated_while_encoding_a_value():
     dct["w"] = "later"
     out = dumps(dct)
     assert out.startswith(b'{"x":"b","y":2,"z":{"cleared":true}')
+
+
+def test_request_body_keys_are_right_across_requests():
+    """The server keeps JSON object keys between requests (a table keyed by
+    their bytes): keys of equal length that differ in one byte, keys past
+    the table's size (churn), long and non-ASCII keys all arrive intact."""
+    from squall import Squall
+    from squall.testing import TestClient
+
+    app = Squall()
+
+    @app.post("/echo", body_schema={"type": "object"})
+    async def echo(body):
+        return {"keys": sorted(body), "body": body}
+
+    near = ["abcd", "abce", "abdd", "bbcd", "abcdefgh", "abcdefgi", "xbcdefgh", "k" * 16, "k" * 15 + "j"]
+    churn = [f"key-{i:05d}" for i in range(2000)]
+    odd = ["é", "clé", "ключ", "k" * 40, "", "a"]
+    with TestClient(app) as client:
+        for round_ in range(2):  # the second round hits what the first one cached
+            for keys in (near, odd, churn[:700], churn[700:1400], churn[1400:], near):
+                body = {k: i + round_ for i, k in enumerate(keys)}
+                r = client.post("/echo", json=body)
+                assert r.status_code == 200, r.text
+                got = r.json()
+                assert got["keys"] == sorted(keys)
+                assert got["body"] == body
