@@ -22,6 +22,7 @@ from ._responses import (
     PlainTextResponse,
     RedirectResponse,
     Response,
+    StreamingResponse,
 )
 from ._routing import Router
 from ._schema import schema_of
@@ -52,6 +53,7 @@ __all__ = [
     "ResponseValidationError",
     "Router",
     "Squall",
+    "StreamingResponse",
     "UploadFile",
     "schema_of",
     "status",

@@ -4,10 +4,12 @@ included) from any instance of Response."""
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import http.cookies
+import logging
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterable, Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from typing import Any, ClassVar, Final, Literal
@@ -15,7 +17,14 @@ from urllib.parse import quote
 
 from ._response_headers import ResponseHeaders
 
-__all__ = ["HTMLResponse", "JSONResponse", "PlainTextResponse", "RedirectResponse", "Response"]
+__all__ = [
+    "HTMLResponse",
+    "JSONResponse",
+    "PlainTextResponse",
+    "RedirectResponse",
+    "Response",
+    "StreamingResponse",
+]
 
 _TOKEN: Final = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 _BAD_VALUE: Final = re.compile(r"[\r\n\x00]")
@@ -214,6 +223,86 @@ class RedirectResponse(Response):
         super().__init__(b"", status_code=status_code, headers=headers)
         check_header("location", str(url))  # refuse CR/LF even though quoting would hide them
         self.set_header("location", quote(str(url), safe=":/%#?=@[]!$&'()*+,;~"))
+
+
+class StreamingResponse(Response):
+    """A body produced piece by piece, sent as it comes (chunked on HTTP/1.1).
+
+    ``content`` is an async iterable (an ``async def`` generator, say) or a
+    plain iterable of ``bytes``/``str`` chunks. A plain iterable is read on
+    the worker's thread pool, so a generator that blocks does not stall the
+    loop. When the client reads slower than the body is produced, iteration
+    pauses until the connection drains; when the client goes away, the
+    iteration stops (an async generator is closed, so its ``finally`` runs).
+    An exception while producing the body is logged and the connection is
+    closed, so the client sees a truncated body, never a clean end.
+    """
+
+    def __init__(
+        self,
+        content: AsyncIterable[bytes | str] | Iterable[bytes | str],
+        status_code: int = 200,
+        headers: Mapping[str, str] | None = None,
+        media_type: str | None = None,
+    ) -> None:
+        super().__init__(None, status_code=status_code, headers=headers, media_type=media_type)
+        self.body_iterator = content
+        # None tells the binding to stream: it sends the head, then runs _pump.
+        self.body = None  # type: ignore[assignment]
+
+    def _chunk(self, chunk: Any) -> bytes | bytearray | memoryview:
+        if isinstance(chunk, (bytes, bytearray, memoryview)):
+            return chunk
+        if isinstance(chunk, str):
+            return chunk.encode(self.charset)
+        raise TypeError(f"StreamingResponse chunks must be bytes or str, not {type(chunk).__name__}")
+
+    async def _pump(self, stream: Any) -> None:
+        """Write every chunk through the binding's ResponseStream, then end it."""
+        content = self.body_iterator
+        try:
+            if isinstance(content, AsyncIterable):
+                async for chunk in content:
+                    waiter = stream.write(self._chunk(chunk))
+                    if waiter is not None:
+                        await waiter
+            else:
+                loop = asyncio.get_running_loop()
+                iterator: Iterator[Any] = iter(content)
+                done = object()
+                while (chunk := await loop.run_in_executor(None, _next_or, iterator, done)) is not done:
+                    waiter = stream.write(self._chunk(chunk))
+                    if waiter is not None:
+                        await waiter
+        except BaseException as exc:
+            interrupted = isinstance(exc, (asyncio.CancelledError, KeyboardInterrupt, SystemExit))
+            # Logged before the connection closes, so the record exists by the
+            # time the client sees the truncated body. A client that left
+            # (ConnectionResetError) is nothing to report.
+            if not interrupted and not isinstance(exc, ConnectionResetError):
+                logging.getLogger("squall.error").error("squall: the streamed response failed", exc_info=exc)
+            stream.abort()
+            await _close_iterator(content)
+            if interrupted:
+                raise
+            return
+        stream.end()
+
+
+def _next_or(iterator: Iterator[Any], default: object) -> Any:
+    """next(iterator, default), run on the thread pool (a plain iterator may block)."""
+    return next(iterator, default)
+
+
+async def _close_iterator(content: Any) -> None:
+    """Let an interrupted generator run its ``finally`` (async ones need aclose())."""
+    try:
+        if hasattr(content, "aclose"):
+            await content.aclose()
+        elif hasattr(content, "close"):
+            content.close()
+    except Exception:  # a generator still running in a pool thread, or failing to close
+        logging.getLogger("squall.error").debug("squall: closing a stream's iterator failed", exc_info=True)
 
 
 _json_dumps_impl: Callable[[Any], bytes] | None = None

@@ -109,6 +109,18 @@ def json_dumps(obj: Any) -> bytes:
 def json_loads(data: bytes | str) -> Any:
     """Parse with the C reader straight into Python objects."""
 
+class ResponseStream:
+    """A streamed response's body writer (made by the server for
+    StreamingResponse._pump; not instantiable)."""
+
+    @property
+    def gone(self) -> bool: ...
+    def write(self, data: bytes | bytearray | memoryview) -> Any:
+        """Queue bytes: None, or a Future to await before writing more."""
+    def end(self) -> None: ...
+    def abort(self) -> None: ...
+    def _start(self, response: Any) -> None: ...
+
 def start_endpoint_task(coro: Any, loop: Any) -> EndpointTask:
     """Start a task the way dispatch does: its first step runs now."""
 

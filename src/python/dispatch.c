@@ -13,7 +13,7 @@
 /* poll() releases the GIL and leaves its thread state in server->tstate.
  * Callbacks that arrive inside poll() take it back; callbacks from code
  * that already holds it (close() destroying the server) find NULL. */
-static int gil_take(sqpy_server *server) {
+int sqpy_gil_take(sqpy_server *server) {
     PyThreadState *ts = server->tstate;
     if (ts == NULL)
         return 0;
@@ -22,7 +22,7 @@ static int gil_take(sqpy_server *server) {
     return 1;
 }
 
-static void gil_give(sqpy_server *server, int taken) {
+void sqpy_gil_give(sqpy_server *server, int taken) {
     if (taken)
         server->tstate = PyEval_SaveThread();
 }
@@ -350,7 +350,7 @@ static void dispatch(sqpy_ctx *ctx) {
 
 void sqpy_on_request(void *vctx, const sq_request *req, sq_responder *res) {
     sqpy_server *server = vctx;
-    int taken = gil_take(server);
+    int taken = sqpy_gil_take(server);
     sqpy_route *route = req->route_data;
     sqpy_ctx *ctx = route != NULL ? sqpy_ctx_new(server, route, req, res) : NULL;
     if (ctx == NULL) {
@@ -364,12 +364,12 @@ void sqpy_on_request(void *vctx, const sq_request *req, sq_responder *res) {
     }
     if (PyErr_Occurred())
         sqpy_log_current_exception(server->st, "squall: error while dispatching");
-    gil_give(server, taken);
+    sqpy_gil_give(server, taken);
 }
 
 void sqpy_on_cancel(void *vctx, sq_responder *res) {
     sqpy_server *server = vctx;
-    int taken = gil_take(server);
+    int taken = sqpy_gil_take(server);
     /* Borrowed: the slot's reference. NULL once an answer claimed the
      * responder (response.c's claim(), under the GIL like this read): the
      * context may already be freed then, and there is nothing to cancel.
@@ -385,5 +385,5 @@ void sqpy_on_cancel(void *vctx, sq_responder *res) {
         Py_DECREF(task);
     }
     /* Thread-pool jobs notice sq_responder_is_gone() before running. */
-    gil_give(server, taken);
+    sqpy_gil_give(server, taken);
 }

@@ -82,6 +82,11 @@ static int module_exec(PyObject *m) {
     INTERN(str_step, "_step");
     INTERN(str_throw, "throw");
     INTERN(str_cr_frame, "cr_frame");
+    INTERN(str_pump, "_pump");
+    INTERN(str_start, "_start");
+    INTERN(str_create_future, "create_future");
+    INTERN(str_set_result, "set_result");
+    INTERN(str_call_soon_threadsafe, "call_soon_threadsafe");
     INTERN(str_submit, "submit");
     INTERN(str_isoformat, "isoformat");
     INTERN(str_dataclass_fields, "__dataclass_fields__");
@@ -153,6 +158,9 @@ static int module_exec(PyObject *m) {
         return -1;
     if (PyModule_AddObjectRef(m, "EndpointTask", (PyObject *)st->task_type) < 0)
         return -1;
+    st->stream_type = (PyTypeObject *)PyType_FromModuleAndSpec(m, &sqpy_stream_spec, NULL);
+    if (st->stream_type == NULL || PyModule_AddObjectRef(m, "ResponseStream", (PyObject *)st->stream_type) < 0)
+        return -1;
 
     st->server_type = (PyTypeObject *)PyType_FromModuleAndSpec(m, &sqpy_server_spec, NULL);
     if (st->server_type == NULL)
@@ -178,7 +186,8 @@ static int module_exec(PyObject *m) {
     X(enum_type) X(decimal_type) X(dataclass_fields) X(cancelled_error) X(invalid_state_error)     \
     X(task_name) X(current_task) X(swap_current_task) X(kwnames_context) X(kwnames_msg)           \
     X(str_call_soon) X(str_future_blocking) X(str_get_loop) X(str_wakeup) X(str_step)             \
-    X(str_throw) X(str_cr_frame) X(str_status_code) X(str_body)                                    \
+    X(str_throw) X(str_cr_frame) X(str_status_code) X(str_body) X(stream_type) X(str_pump)         \
+    X(str_start) X(str_create_future) X(str_set_result) X(str_call_soon_threadsafe)               \
     X(str_raw_headers) X(str_done) X(str_result) X(str_cancel) X(str_add_done_callback)            \
     X(str_submit) X(str_isoformat) X(str_dataclass_fields)                     \
     X(str_struct_fields) X(str_struct_encode_fields) X(str_model_dump) X(str_dict) X(str_value)    \

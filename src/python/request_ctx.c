@@ -35,6 +35,7 @@ sqpy_ctx *sqpy_ctx_new(sqpy_server *server, sqpy_route *route, const sq_request 
     ctx->nargs = 0;
     ctx->call_kwnames = NULL;
     ctx->pyctx = NULL;
+    ctx->stream = NULL;
     PyObject_GC_Track(ctx);
     /* The responder's reference; given back when the answer is sent. */
     Py_INCREF(ctx);
@@ -177,7 +178,16 @@ static void run_job(sqpy_ctx *ctx) {
 void sqpy_ctx_task_finished(sqpy_ctx *ctx, PyObject *task) {
     Py_INCREF(ctx); /* answering drops the responder's reference */
     Py_CLEAR(ctx->task);
-    if (ctx->res != NULL) {
+    if (ctx->stream != NULL) {
+        /* A streamed body's pump ended without closing the stream (it
+         * failed, or was cancelled): the client must not see a clean end. */
+        PyObject *r = sqpy_task_result(task);
+        if (r == NULL && !PyErr_ExceptionMatches(ctx->server->st->cancelled_error))
+            sqpy_log_current_exception(ctx->server->st, "squall: the streamed response failed");
+        PyErr_Clear();
+        Py_XDECREF(r);
+        sqpy_stream_abort(ctx);
+    } else if (ctx->res != NULL) {
         PyObject *result = sqpy_task_result(task);
         if (result == NULL) {
             sqpy_answer_exception(ctx);
@@ -220,6 +230,7 @@ static int ctx_traverse(sqpy_ctx *ctx, visitproc visit, void *arg) {
     Py_VISIT(ctx->task);
     Py_VISIT(ctx->request);
     Py_VISIT(ctx->pyctx);
+    Py_VISIT(ctx->stream);
     return 0;
 }
 
@@ -227,6 +238,7 @@ static int ctx_clear(sqpy_ctx *ctx) {
     Py_CLEAR(ctx->task);
     Py_CLEAR(ctx->request);
     Py_CLEAR(ctx->pyctx);
+    Py_CLEAR(ctx->stream);
     return 0;
 }
 

@@ -39,7 +39,7 @@ static void log_refused(sqpy_ctx *ctx, int status) {
  * run on_cancel for this request after retire() dropped the slot's
  * reference and the context was freed; on_cancel reads the slot with the
  * GIL held, so it sees NULL instead of a dangling pointer. */
-static sq_responder *claim(sqpy_ctx *ctx) {
+sq_responder *sqpy_ctx_claim(sqpy_ctx *ctx) {
     sq_responder *res = ctx->res;
     if (res == NULL)
         return NULL;
@@ -50,9 +50,10 @@ static sq_responder *claim(sqpy_ctx *ctx) {
 }
 
 /* The bookkeeping after the responder was given back. */
-static void retire(sqpy_ctx *ctx, int rc, int status) {
+void sqpy_ctx_retire(sqpy_ctx *ctx, int rc, int status) {
     ctx->server->inflight--;
     Py_CLEAR(ctx->task);
+    /* ctx->stream is dropped by the stream itself once it is closed. */
     if (rc == SQ_EINVAL)
         log_refused(ctx, status);
     /* Drop the responder data slot's reference (see sqpy_ctx_new); the
@@ -63,11 +64,11 @@ static void retire(sqpy_ctx *ctx, int rc, int status) {
 /* Sends (status, headers, body) and retires the responder. */
 static void finish(sqpy_ctx *ctx, int status, const sq_header_out *headers, size_t nh,
                    const void *body, size_t len) {
-    sq_responder *res = claim(ctx);
+    sq_responder *res = sqpy_ctx_claim(ctx);
     if (res == NULL)
         return;
     int rc = sq_respond(res, status, headers, nh, body, len);
-    retire(ctx, rc, status);
+    sqpy_ctx_retire(ctx, rc, status);
 }
 
 /* A HEAD answer that declared the GET body's length but carries no body.
@@ -77,7 +78,7 @@ static void finish(sqpy_ctx *ctx, int status, const sq_header_out *headers, size
  * Content-Length at all (the core drops a HEAD body anyway). */
 static void finish_head_unsized(sqpy_ctx *ctx, int status, const sq_header_out *headers,
                                 size_t nh) {
-    sq_responder *res = claim(ctx);
+    sq_responder *res = sqpy_ctx_claim(ctx);
     if (res == NULL)
         return;
     int rc = sq_stream_begin(res, status, headers, nh);
@@ -85,7 +86,7 @@ static void finish_head_unsized(sqpy_ctx *ctx, int status, const sq_header_out *
         (void)sq_stream_end(res); /* gives the reference back */
     else
         sq_responder_release(res); /* begin failed: we still hold it */
-    retire(ctx, rc, status);
+    sqpy_ctx_retire(ctx, rc, status);
 }
 
 void sqpy_answer_raw(sqpy_ctx *ctx, int status, const sq_header_out *headers, size_t nh,
@@ -283,6 +284,8 @@ static int send_response_object(sqpy_ctx *ctx, PyObject *resp) {
     body_o = PyObject_GetAttr(resp, st->str_body);
     if (body_o == NULL)
         goto done;
+    /* body None: a StreamingResponse, whose _pump writes the body. */
+    int streamed = body_o == Py_None;
     if (body_o != Py_None) {
         if (PyObject_GetBuffer(body_o, &body, PyBUF_SIMPLE) < 0)
             goto done;
@@ -315,13 +318,23 @@ static int send_response_object(sqpy_ctx *ctx, PyObject *resp) {
         if (header_part(PyTuple_GET_ITEM(pair, 0), &hs[kept].name) < 0 ||
             header_part(PyTuple_GET_ITEM(pair, 1), &hs[kept].value) < 0)
             goto done;
-        int framing = framing_header(ctx, &hs[kept], body_len, &head_unsized);
+        if (streamed && (name_is(hs[kept].name, "content-length") ||
+                         name_is(hs[kept].name, "transfer-encoding"))) {
+            PyErr_SetString(PyExc_ValueError,
+                            "a streamed response cannot set Content-Length or Transfer-Encoding: "
+                            "the server frames it (chunked)");
+            goto done;
+        }
+        int framing = streamed ? 0 : framing_header(ctx, &hs[kept], body_len, &head_unsized);
         if (framing < 0)
             goto done;
         if (framing == 0)
             kept++; /* an ordinary header; a framing one is left to the core */
     }
-    if (head_unsized)
+    if (streamed) {
+        if (sqpy_start_stream(ctx, resp, (int)status, hs, kept) < 0)
+            goto done;
+    } else if (head_unsized)
         finish_head_unsized(ctx, (int)status, hs, kept);
     else
         finish(ctx, (int)status, hs, kept, have_body ? body.buf : "", body_len);

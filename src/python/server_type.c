@@ -7,6 +7,7 @@
 #include "squall_py.h"
 
 #include <errno.h>
+#include <pythread.h>
 #include <stddef.h>
 #include <structmember.h>
 #include <string.h>
@@ -173,7 +174,7 @@ static int server_init(sqpy_server *self, PyObject *args, PyObject *kwds) {
         .ctx = self,
         .on_request = sqpy_on_request,
         .on_cancel = sqpy_on_cancel,
-        .on_writable = NULL,
+        .on_writable = sqpy_on_writable,
     };
     int err = 0;
     sq_server *srv;
@@ -528,6 +529,7 @@ static PyObject *server_poll(sqpy_server *self, PyObject *unused) {
         return NULL;
     }
     self->polling = 1;
+    self->loop_ident = PyThread_get_thread_ident();
     int rc;
     if (self->pool_jobs > 0) {
         /* Thread-pool endpoints are running or queued: let them run while

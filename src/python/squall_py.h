@@ -8,6 +8,7 @@
  *   coroutine_driver.c  async endpoints: start the task, answer now or later
  *   endpoint_task.c     EndpointTask, the C task an async endpoint runs in
  *   request_ctx.c       the per-request object (task finished, thread job)
+ *   response_stream.c   StreamingResponse bodies: ResponseStream, on_writable
  *   response.c          return value / Response / exception -> sq_respond
  *   upload_parts.c      multipart file parts into the body object
  *   json_to_python.c    sq_json_value -> Python objects
@@ -73,6 +74,7 @@ typedef struct sqpy_state {
     /* Cached objects (strong references). */
     PyTypeObject *task_type;        /* EndpointTask (endpoint_task.c) */
     PyTypeObject *task_waiter_type; /* what `await task` iterates */
+    PyTypeObject *stream_type;      /* ResponseStream (response_stream.c) */
     PyObject *logger;          /* logging.getLogger("squall.error") */
     PyObject *uuid_type;       /* uuid.UUID */
     PyObject *enum_type;       /* enum.Enum */
@@ -93,6 +95,7 @@ typedef struct sqpy_state {
     PyObject *str_done, *str_result, *str_cancel, *str_add_done_callback;
     PyObject *str_call_soon, *str_future_blocking, *str_get_loop, *str_wakeup, *str_step;
     PyObject *str_throw, *str_cr_frame;
+    PyObject *str_pump, *str_start, *str_create_future, *str_set_result, *str_call_soon_threadsafe;
     PyObject *str_submit, *str_isoformat;
     PyObject *str_dataclass_fields, *str_struct_fields, *str_struct_encode_fields;
     PyObject *str_model_dump, *str_dict, *str_value, *str_by_alias;
@@ -138,6 +141,7 @@ typedef struct sqpy_server {
      * must take it back with PyEval_RestoreThread(tstate). */
     PyThreadState *tstate;
     int polling;              /* inside poll(): callbacks must not poll again */
+    unsigned long loop_ident; /* the thread that polls (PyThread_get_thread_ident) */
 
     /* configure() */
     PyObject *loop;
@@ -177,6 +181,7 @@ typedef struct sqpy_ctx {
     Py_ssize_t nargs;
     PyObject *call_kwnames;
     PyObject *pyctx;          /* contextvars.Context the job runs in, or NULL */
+    PyObject *stream;         /* ResponseStream while a streamed body is open, or NULL */
 } sqpy_ctx;
 
 extern PyType_Spec sqpy_ctx_spec;
@@ -192,6 +197,10 @@ PyObject *sqpy_ctx_request(sqpy_ctx *ctx);
 
 void sqpy_on_request(void *vctx, const sq_request *req, sq_responder *res);
 void sqpy_on_cancel(void *vctx, sq_responder *res);
+/* The GIL around a core callback while poll() released it: take returns
+ * whether it was taken, give puts it back. */
+int sqpy_gil_take(sqpy_server *server);
+void sqpy_gil_give(sqpy_server *server, int taken);
 
 /* Builds the endpoint's arguments. On success *out_args is a PyMem array of
  * new references (length *out_n) and *out_kwnames a new reference. */
@@ -225,9 +234,29 @@ int sqpy_task_cancel(PyObject *task);
 void sqpy_ctx_task_finished(sqpy_ctx *ctx, PyObject *task);
 
 /* ------------------------------------------------------------------ */
+/* Streamed responses (response_stream.c)                              */
+/* ------------------------------------------------------------------ */
+
+extern PyType_Spec sqpy_stream_spec;
+
+/* Sends the head of a streamed response (ctx must hold its responder) and
+ * starts resp._pump(stream). 0 when the request is now taken care of (the
+ * stream runs, or its failure was answered and logged); -1 with an
+ * exception only if nothing was sent. */
+int sqpy_start_stream(sqpy_ctx *ctx, PyObject *resp, int status, const sq_header_out *headers,
+                      size_t num_headers);
+/* Gives back an open stream's responder unfinished (the pump left it open). */
+void sqpy_stream_abort(sqpy_ctx *ctx);
+void sqpy_on_writable(void *vctx, sq_responder *res);
+
+/* ------------------------------------------------------------------ */
 /* Responses (response.c)                                              */
 /* ------------------------------------------------------------------ */
 
+/* Takes the responder out of ctx (NULL if already answered), and the
+ * bookkeeping once it was given back (rc: what the core answered). */
+sq_responder *sqpy_ctx_claim(sqpy_ctx *ctx);
+void sqpy_ctx_retire(sqpy_ctx *ctx, int rc, int status);
 /* Answers with an endpoint's return value (borrowed). Never fails: any
  * problem becomes a 500 (through the error handler where possible). */
 void sqpy_answer_value(sqpy_ctx *ctx, PyObject *value, int status);

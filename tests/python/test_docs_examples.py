@@ -761,6 +761,39 @@ def test_sync_async_inline() -> None:
         assert client.get("/async").json() is True
 
 
+def test_streaming_response() -> None:
+    """guide.md, "Streaming responses"."""
+    from squall import Squall, StreamingResponse
+
+    app = Squall()
+
+    @app.get("/events")
+    async def events():
+        async def gen():
+            for i in range(3):
+                yield f"data: {i}\n\n"
+                await asyncio.sleep(0.01)
+
+        return StreamingResponse(gen(), media_type="text/event-stream")
+
+    @app.get("/export")
+    def export():
+        def rows():
+            yield "id,name\n"
+            for i in range(1000):
+                yield f"{i},row {i}\n"
+
+        return StreamingResponse(rows(), media_type="text/csv")
+
+    with TestClient(app) as client:
+        r = client.get("/events")
+        assert r.headers["content-type"].startswith("text/event-stream")
+        assert r.headers["transfer-encoding"] == "chunked"
+        assert r.text == "data: 0\n\ndata: 1\n\ndata: 2\n\n"
+        lines = client.get("/export").text.splitlines()
+        assert lines[0] == "id,name" and lines[-1] == "999,row 999" and len(lines) == 1001
+
+
 # -- Limits -------------------------------------------------------------------------------
 
 
