@@ -260,15 +260,19 @@ class StreamingResponse(Response):
     async def _pump(self, stream: Any) -> None:
         """Write every chunk through the binding's ResponseStream, then end it."""
         content = self.body_iterator
+        # The iterator itself is what must be closed when the stream stops
+        # (an iterable may hand out a fresh generator from __iter__).
+        iterator: Any = content
         try:
             if isinstance(content, AsyncIterable):
-                async for chunk in content:
+                iterator = aiter(content)
+                async for chunk in iterator:
                     waiter = stream.write(self._chunk(chunk))
                     if waiter is not None:
                         await waiter
             else:
                 loop = asyncio.get_running_loop()
-                iterator: Iterator[Any] = iter(content)
+                iterator = iter(content)
                 done = object()
                 while (chunk := await loop.run_in_executor(None, _next_or, iterator, done)) is not done:
                     waiter = stream.write(self._chunk(chunk))
@@ -282,7 +286,7 @@ class StreamingResponse(Response):
             if not interrupted and not isinstance(exc, ConnectionResetError):
                 logging.getLogger("squall.error").error("squall: the streamed response failed", exc_info=exc)
             stream.abort()
-            await _close_iterator(content)
+            await _close_iterator(iterator)
             if interrupted:
                 raise
             return

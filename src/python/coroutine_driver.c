@@ -33,13 +33,28 @@ void sqpy_drive_coroutine(sqpy_ctx *ctx, PyObject *coro) {
     if (sqpy_task_is_done(task)) {
         /* Finished within its first step: answer now, no loop turn. */
         PyObject *result = sqpy_task_result(task);
-        Py_DECREF(task);
         if (result == NULL) {
+            Py_DECREF(task);
             sqpy_answer_exception(ctx);
             return;
         }
+        /* A Response may go on running code (a StreamingResponse's body):
+         * answer it in the endpoint's context, as when the task finishes
+         * later, so ContextVars the endpoint set reach it. A plain dict or
+         * list needs no context. */
+        PyObject *pyctx = NULL;
+        if (!PyDict_CheckExact(result) && !PyList_CheckExact(result)) {
+            pyctx = sqpy_task_context(task);
+            if (PyContext_Enter(pyctx) < 0) {
+                PyErr_Clear();
+                pyctx = NULL;
+            }
+        }
         sqpy_answer_value(ctx, result, ctx->route->status_code);
+        if (pyctx != NULL && PyContext_Exit(pyctx) < 0)
+            PyErr_WriteUnraisable(pyctx);
         Py_DECREF(result);
+        Py_DECREF(task);
         return;
     }
     /* Suspended: the task answers ctx when it finishes; on_cancel finds it

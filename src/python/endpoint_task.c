@@ -94,7 +94,11 @@ static int swap_in(sqpy_state *st, PyObject *loop, PyObject *task, PyObject **pr
         if (p == NULL && PyErr_Occurred())
             return -1;
         *prev = Py_XNewRef(p);
-        return PyDict_SetItem(st->current_task, loop, task);
+        if (PyDict_SetItem(st->current_task, loop, task) < 0) {
+            Py_CLEAR(*prev);
+            return -1;
+        }
+        return 0;
     }
     PyObject *args[3] = {NULL, loop, task};
     PyObject *p = PyObject_Vectorcall(st->swap_current_task, args + 1,
@@ -209,6 +213,8 @@ PyObject *sqpy_task_result(PyObject *task) {
 
 int sqpy_task_is_done(PyObject *task) { return TASK(task)->state != TASK_PENDING; }
 
+PyObject *sqpy_task_context(PyObject *task) { return TASK(task)->context; }
+
 /* ------------------------------------------------------------------ */
 /* The step (asyncio.Task.__step)                                      */
 /* ------------------------------------------------------------------ */
@@ -266,7 +272,12 @@ static int after_yield(sqpy_task *t, PyObject *yielded) {
         err = PyUnicode_FromFormat("Task cannot await on itself: %R", (PyObject *)t);
         goto fail_in_coroutine;
     }
+    /* asyncio.futures._get_loop: get_loop(), else the _loop attribute. */
     PyObject *fut_loop = PyObject_CallMethodNoArgs(yielded, st->str_get_loop);
+    if (fut_loop == NULL && PyErr_ExceptionMatches(PyExc_AttributeError)) {
+        PyErr_Clear();
+        fut_loop = PyObject_GetAttrString(yielded, "_loop");
+    }
     if (fut_loop == NULL) {
         Py_DECREF(yielded);
         return -1;

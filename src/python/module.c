@@ -83,7 +83,6 @@ static int module_exec(PyObject *m) {
     INTERN(str_throw, "throw");
     INTERN(str_cr_frame, "cr_frame");
     INTERN(str_pump, "_pump");
-    INTERN(str_start, "_start");
     INTERN(str_create_future, "create_future");
     INTERN(str_set_result, "set_result");
     INTERN(str_call_soon_threadsafe, "call_soon_threadsafe");
@@ -187,7 +186,7 @@ static int module_exec(PyObject *m) {
     X(task_name) X(current_task) X(swap_current_task) X(kwnames_context) X(kwnames_msg)           \
     X(str_call_soon) X(str_future_blocking) X(str_get_loop) X(str_wakeup) X(str_step)             \
     X(str_throw) X(str_cr_frame) X(str_status_code) X(str_body) X(stream_type) X(str_pump)         \
-    X(str_start) X(str_create_future) X(str_set_result) X(str_call_soon_threadsafe)               \
+    X(str_create_future) X(str_set_result) X(str_call_soon_threadsafe)               \
     X(str_raw_headers) X(str_done) X(str_result) X(str_cancel) X(str_add_done_callback)            \
     X(str_submit) X(str_isoformat) X(str_dataclass_fields)                     \
     X(str_struct_fields) X(str_struct_encode_fields) X(str_model_dump) X(str_dict) X(str_value)    \

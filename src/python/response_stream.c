@@ -20,9 +20,9 @@
  * The request context keeps the pump task in ctx->task, so a client that
  * leaves cancels it (on_cancel) like any suspended endpoint, and the task's
  * owner hook (sqpy_ctx_task_finished) aborts a stream the pump left open.
- * A sync endpoint answers from a pool thread: the head is sent from there
- * (the core accepts it from any thread) and the pump is started on the
- * loop with call_soon_threadsafe. */
+ * A sync endpoint answers from a pool thread: there the whole stream (head
+ * and pump) is handed to the loop with call_soon_threadsafe, in the job's
+ * contextvars context. */
 #include "squall_py.h"
 
 #include <pythread.h>
@@ -128,18 +128,16 @@ static void start_pump(sqpy_stream *s, PyObject *resp) {
     }
     sqpy_task_set_owner(task, ctx);
     Py_XSETREF(ctx->task, task);
-}
-
-static PyObject *s_start(PyObject *self, PyObject *resp) {
-    start_pump(STREAM(self), resp);
-    Py_RETURN_NONE;
+    /* A client that left before the task was registered got no on_cancel
+     * for it: cancel now rather than at the pump's next write. */
+    if (ctx->res != NULL && sq_responder_is_gone(ctx->res) && sqpy_task_cancel(task) < 0)
+        sqpy_log_current_exception(st, "squall: cancelling a stream failed");
 }
 
 static PyMethodDef stream_methods[] = {
     {"write", s_write, METH_O, "Queue bytes; returns None or a Future to await (back-pressure)."},
     {"end", s_end, METH_NOARGS, "Finish the body."},
     {"abort", s_abort, METH_NOARGS, "Stop without finishing: the connection is closed."},
-    {"_start", s_start, METH_O, NULL},
     {NULL, NULL, 0, NULL},
 };
 
@@ -152,6 +150,18 @@ static PyGetSetDef stream_getset[] = {
 /* Entry points                                                        */
 /* ------------------------------------------------------------------ */
 
+/* loop.call_soon_threadsafe target for a stream a pool thread produced:
+ * self is (ctx, resp); answering it again on the loop takes the streamed
+ * path there. */
+static PyObject *answer_on_loop(PyObject *pair, PyObject *unused) {
+    (void)unused;
+    sqpy_ctx *ctx = (sqpy_ctx *)PyTuple_GET_ITEM(pair, 0);
+    sqpy_answer_value(ctx, PyTuple_GET_ITEM(pair, 1), 200);
+    Py_RETURN_NONE;
+}
+
+static PyMethodDef answer_on_loop_def = {"_answer_stream_on_loop", answer_on_loop, METH_NOARGS, NULL};
+
 int sqpy_start_stream(sqpy_ctx *ctx, PyObject *resp, int status, const sq_header_out *headers,
                       size_t num_headers) {
     sqpy_server *server = ctx->server;
@@ -159,6 +169,27 @@ int sqpy_start_stream(sqpy_ctx *ctx, PyObject *resp, int status, const sq_header
     if (server->loop == NULL) {
         PyErr_SetString(PyExc_RuntimeError, "Server.configure() was not called");
         return -1;
+    }
+    if (PyThread_get_thread_ident() != server->loop_ident) {
+        /* A pool thread (a def endpoint). Off the loop, sq_stream_begin is
+         * only queued for the loop's next turn, while the pump must run on
+         * the loop: the pump's first write could come before the head. So
+         * the whole stream starts on the loop, in this job's context. */
+        PyObject *pair = PyTuple_Pack(2, (PyObject *)ctx, resp);
+        PyObject *fn = pair != NULL ? PyCFunction_New(&answer_on_loop_def, pair) : NULL;
+        PyObject *pyctx = fn != NULL ? PyContext_CopyCurrent() : NULL;
+        PyObject *r = pyctx != NULL
+                          ? PyObject_VectorcallMethod(st->str_call_soon_threadsafe,
+                                                      (PyObject *[]){server->loop, fn, pyctx}, 2,
+                                                      st->kwnames_context)
+                          : NULL;
+        Py_XDECREF(pair);
+        Py_XDECREF(fn);
+        Py_XDECREF(pyctx);
+        if (r == NULL)
+            goto abort;
+        Py_DECREF(r);
+        return 0;
     }
     int rc = sq_stream_begin(ctx->res, status, headers, num_headers);
     if (rc < 0) {
@@ -178,19 +209,7 @@ int sqpy_start_stream(sqpy_ctx *ctx, PyObject *resp, int status, const sq_header
     s->waiter = NULL;
     PyObject_GC_Track(s);
     Py_XSETREF(ctx->stream, (PyObject *)s); /* steals: the context keeps it until closed */
-    if (PyThread_get_thread_ident() == server->loop_ident) {
-        start_pump(s, resp);
-        return 0;
-    }
-    /* A pool thread: the pump must run on the loop. */
-    PyObject *start = PyObject_GetAttr((PyObject *)s, st->str_start);
-    PyObject *r = start != NULL ? PyObject_CallMethodObjArgs(server->loop, st->str_call_soon_threadsafe,
-                                                             start, resp, NULL)
-                                : NULL;
-    Py_XDECREF(start);
-    if (r == NULL)
-        goto abort;
-    Py_DECREF(r);
+    start_pump(s, resp);
     return 0;
 abort:
     sqpy_log_current_exception(st, "squall: the streamed response could not start");

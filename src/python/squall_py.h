@@ -95,7 +95,7 @@ typedef struct sqpy_state {
     PyObject *str_done, *str_result, *str_cancel, *str_add_done_callback;
     PyObject *str_call_soon, *str_future_blocking, *str_get_loop, *str_wakeup, *str_step;
     PyObject *str_throw, *str_cr_frame;
-    PyObject *str_pump, *str_start, *str_create_future, *str_set_result, *str_call_soon_threadsafe;
+    PyObject *str_pump, *str_create_future, *str_set_result, *str_call_soon_threadsafe;
     PyObject *str_submit, *str_isoformat;
     PyObject *str_dataclass_fields, *str_struct_fields, *str_struct_encode_fields;
     PyObject *str_model_dump, *str_dict, *str_value, *str_by_alias;
@@ -226,6 +226,8 @@ PyObject *sqpy_start_endpoint_task(PyObject *module, PyObject *const *args, Py_s
 /* The request answered when a suspended task finishes (strong ref). */
 void sqpy_task_set_owner(PyObject *task, sqpy_ctx *owner);
 int sqpy_task_is_done(PyObject *task);
+/* The contextvars.Context the task's coroutine runs in (borrowed). */
+PyObject *sqpy_task_context(PyObject *task);
 /* The result (new ref) or NULL with the exception (CancelledError if cancelled). */
 PyObject *sqpy_task_result(PyObject *task);
 /* task.cancel(): 1 requested, 0 already done, -1 error. */

@@ -5,6 +5,7 @@ when the client leaves, and a failure in the middle of a body."""
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import http.client
 import logging
 import socket
@@ -15,6 +16,9 @@ import pytest
 from conftest import HAVE_EXTENSION
 
 pytestmark = pytest.mark.skipif(not HAVE_EXTENSION, reason="squall._squall is not built")
+
+
+request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="unset")
 
 
 def make_app():
@@ -46,6 +50,33 @@ def make_app():
     @app.get("/from-def")
     def from_def():  # a sync endpoint answers from a pool thread
         return StreamingResponse(iter([b"a", b"b", b"c"]), headers={"x-kind": "def"})
+
+    async def ready_now():  # an async generator whose first item is ready at once
+        yield b"hello "
+        yield b"from a def endpoint"
+
+    @app.get("/def-async-gen")
+    def def_async_gen():  # the pool thread must not write before the loop sent the head
+        return StreamingResponse(ready_now())
+
+    async def tell_request_id():
+        yield request_id.get().encode()
+
+    @app.get("/ctx/now")
+    async def ctx_now():
+        request_id.set("set-by-endpoint")
+        return StreamingResponse(tell_request_id())
+
+    @app.get("/ctx/later")
+    async def ctx_later():
+        request_id.set("set-by-endpoint")
+        await asyncio.sleep(0)
+        return StreamingResponse(tell_request_id())
+
+    @app.get("/ctx/def")
+    def ctx_def():
+        request_id.set("set-by-endpoint")
+        return StreamingResponse(tell_request_id())
 
     @app.get("/fast", inline=True)
     def fast():
@@ -139,6 +170,20 @@ def test_stream_from_a_sync_endpoint(served):
     r = client.get("/from-def")
     assert r.status_code == 200 and r.headers["x-kind"] == "def"
     assert r.content == b"abc"
+
+
+def test_a_def_endpoint_streaming_an_async_generator(served):
+    client, _ = served
+    for _ in range(20):
+        r = client.get("/def-async-gen")
+        assert r.status_code == 200, r.text
+        assert r.content == b"hello from a def endpoint"
+
+
+@pytest.mark.parametrize("path", ["/ctx/now", "/ctx/later", "/ctx/def"])
+def test_the_body_sees_the_endpoints_context_variables(served, path):
+    client, _ = served
+    assert client.get(path).content == b"set-by-endpoint"
 
 
 def test_back_pressure_pauses_the_producer_and_leaving_closes_it(served):

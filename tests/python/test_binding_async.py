@@ -431,3 +431,45 @@ def test_endpoint_task_rejects_a_bad_yield_inside_the_coroutine():
         loop.run_until_complete(main())
     finally:
         loop.close()
+
+
+def test_endpoint_task_awaits_a_future_like_object_without_get_loop():
+    """asyncio accepts a Future-like object that only has `_loop` (its
+    futures._get_loop falls back to it): so must the endpoint task."""
+    from squall import _squall
+
+    class LegacyFuture:
+        _asyncio_future_blocking = False
+
+        def __init__(self, loop):
+            self._loop = loop
+            self._fut = loop.create_future()
+
+        def add_done_callback(self, fn, *, context=None):
+            self._fut.add_done_callback(lambda _: fn(self), context=context)
+
+        def result(self):
+            return self._fut.result()
+
+        def __await__(self):
+            if not self._fut.done():
+                self._asyncio_future_blocking = True
+                yield self
+            return self.result()
+
+    async def waits(loop):
+        fut = LegacyFuture(loop)
+        loop.call_later(0.01, fut._fut.set_result, "legacy")
+        return await fut
+
+    loop = asyncio.new_event_loop()
+    try:
+        expected = loop.run_until_complete(asyncio.ensure_future(waits(loop), loop=loop))
+
+        async def main():
+            return await _squall.start_endpoint_task(waits(loop), loop)
+
+        assert expected == "legacy"
+        assert loop.run_until_complete(main()) == "legacy"
+    finally:
+        loop.close()
