@@ -78,6 +78,20 @@ static int call_soon(sqpy_task *t, PyObject *fn, PyObject *arg, PyObject *contex
     return 0;
 }
 
+/* fut.cancel(msg=msg) (no argument when msg is NULL or None): 1 if it was
+ * cancelled, 0 if it could not be (already done), -1 on error. */
+static int cancel_future(sqpy_state *st, PyObject *fut, PyObject *msg) {
+    PyObject *c = msg != NULL && msg != Py_None
+                      ? PyObject_VectorcallMethod(st->str_cancel, (PyObject *[]){fut, msg}, 1,
+                                                  st->kwnames_msg)
+                      : PyObject_CallMethodNoArgs(fut, st->str_cancel);
+    if (c == NULL)
+        return -1;
+    int ok = PyObject_IsTrue(c);
+    Py_DECREF(c);
+    return ok;
+}
+
 static PyObject *new_cancelled_error(sqpy_task *t) {
     if (t->cancel_msg != NULL && t->cancel_msg != Py_None)
         return PyObject_CallOneArg(t->st->cancelled_error, t->cancel_msg);
@@ -136,25 +150,6 @@ static void swap_out(sqpy_state *st, PyObject *loop, PyObject *prev) {
         PyErr_WriteUnraisable(loop);
     Py_XDECREF(prev);
     sqpy_err_restore(&saved);
-}
-
-/* The raised exception as a new reference to a normalized instance (with
- * its traceback attached); clears it. NULL if none is set. */
-static PyObject *fetch_exception(void) {
-#if PY_VERSION_HEX >= 0x030C0000
-    return PyErr_GetRaisedException();
-#else
-    PyObject *type, *value, *tb;
-    PyErr_Fetch(&type, &value, &tb);
-    if (type == NULL)
-        return NULL;
-    PyErr_NormalizeException(&type, &value, &tb);
-    if (tb != NULL && value != NULL)
-        PyException_SetTraceback(value, tb);
-    Py_XDECREF(type);
-    Py_XDECREF(tb);
-    return value;
-#endif
 }
 
 /* ------------------------------------------------------------------ */
@@ -231,7 +226,7 @@ static PySendResult send_or_throw(PyObject *coro, PyObject *exc, PyObject *throw
         return PYGEN_NEXT;
     if (!PyErr_ExceptionMatches(PyExc_StopIteration))
         return PYGEN_ERROR;
-    PyObject *e = fetch_exception();
+    PyObject *e = sqpy_fetch_exception();
     PyObject *v = e != NULL ? ((PyStopIterationObject *)e)->value : NULL;
     *out = Py_NewRef(v != NULL ? v : Py_None);
     Py_XDECREF(e);
@@ -310,15 +305,7 @@ static int after_yield(sqpy_task *t, PyObject *yielded) {
     t->fut_waiter = yielded; /* steals */
     if (t->must_cancel) {
         /* cancel() came while the coroutine ran: pass it to the Future. */
-        PyObject *c = t->cancel_msg != NULL && t->cancel_msg != Py_None
-                          ? PyObject_VectorcallMethod(st->str_cancel,
-                                                      (PyObject *[]){yielded, t->cancel_msg}, 1,
-                                                      st->kwnames_msg)
-                          : PyObject_CallMethodNoArgs(yielded, st->str_cancel);
-        if (c == NULL)
-            return -1;
-        int ok = PyObject_IsTrue(c);
-        Py_DECREF(c);
+        int ok = cancel_future(st, yielded, t->cancel_msg);
         if (ok < 0)
             return -1;
         if (ok)
@@ -397,12 +384,12 @@ static int task_step(sqpy_task *t, PyObject *exc, int enter_context) {
         if (after_yield(t, out) < 0 && t->state == TASK_PENDING)
             /* The task cannot go on: finish it with the error, so its
              * request is answered (500) instead of waiting forever. */
-            finish(t, TASK_FINISHED, NULL, fetch_exception());
+            finish(t, TASK_FINISHED, NULL, sqpy_fetch_exception());
     } else {
-        PyObject *e = fetch_exception();
+        PyObject *e = sqpy_fetch_exception();
         if (e == NULL) {
             PyErr_SetString(PyExc_SystemError, "a coroutine step failed without an exception");
-            e = fetch_exception();
+            e = sqpy_fetch_exception();
         }
         if (e != NULL && PyObject_TypeCheck(e, (PyTypeObject *)st->cancelled_error)) {
             finish(t, TASK_CANCELLED, NULL, e);
@@ -487,15 +474,8 @@ static int task_cancel(sqpy_task *t, PyObject *msg) {
     t->num_cancels_requested++;
     if (t->fut_waiter != NULL) {
         PyObject *w = Py_NewRef(t->fut_waiter);
-        PyObject *c = msg != NULL && msg != Py_None
-                          ? PyObject_VectorcallMethod(t->st->str_cancel, (PyObject *[]){w, msg}, 1,
-                                                      t->st->kwnames_msg)
-                          : PyObject_CallMethodNoArgs(w, t->st->str_cancel);
+        int ok = cancel_future(t->st, w, msg);
         Py_DECREF(w);
-        if (c == NULL)
-            return -1;
-        int ok = PyObject_IsTrue(c);
-        Py_DECREF(c);
         if (ok != 0)
             return ok < 0 ? -1 : 1;
     }
@@ -529,7 +509,7 @@ static PyObject *m_wakeup(PyObject *self, PyObject *fut) {
         Py_DECREF(r);
         rc = task_step(t, NULL, 0);
     } else {
-        PyObject *e = fetch_exception();
+        PyObject *e = sqpy_fetch_exception();
         rc = task_step(t, e, 0);
         Py_XDECREF(e);
     }

@@ -120,25 +120,6 @@ void sqpy_answer_500(sqpy_ctx *ctx) {
 /* Exceptions and logging                                              */
 /* ------------------------------------------------------------------ */
 
-/* The raised exception as a normalized instance (new ref), cleared from the
- * thread state; NULL if none. */
-static PyObject *fetch_exception(void) {
-#if PY_VERSION_HEX >= 0x030C0000
-    return PyErr_GetRaisedException();
-#else
-    PyObject *type, *value, *tb;
-    PyErr_Fetch(&type, &value, &tb);
-    if (type == NULL)
-        return NULL;
-    PyErr_NormalizeException(&type, &value, &tb);
-    if (tb != NULL && value != NULL)
-        PyException_SetTraceback(value, tb);
-    Py_XDECREF(type);
-    Py_XDECREF(tb);
-    return value;
-#endif
-}
-
 static void log_exception(sqpy_state *st, const char *what, PyObject *exc) {
     PyObject *msg = PyUnicode_FromString(what);
     PyObject *kwnames = PyTuple_Pack(1, st->str_exc_info);
@@ -155,7 +136,7 @@ static void log_exception(sqpy_state *st, const char *what, PyObject *exc) {
 }
 
 void sqpy_log_current_exception(sqpy_state *st, const char *what) {
-    PyObject *exc = fetch_exception();
+    PyObject *exc = sqpy_fetch_exception();
     log_exception(st, what, exc);
     Py_XDECREF(exc);
 }
@@ -404,7 +385,7 @@ static void answer_from_error_handler(sqpy_ctx *ctx, PyObject *reply, PyObject *
 }
 
 void sqpy_answer_exception(sqpy_ctx *ctx) {
-    PyObject *exc = fetch_exception();
+    PyObject *exc = sqpy_fetch_exception();
     if (ctx->res == NULL) {
         Py_XDECREF(exc);
         return;

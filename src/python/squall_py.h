@@ -53,6 +53,25 @@ static inline void sqpy_err_restore(sqpy_saved_err *s) {
 #endif
 }
 
+/* The raised exception as a new reference to a normalized instance (with
+ * its traceback attached), cleared from the thread state; NULL if none. */
+static inline PyObject *sqpy_fetch_exception(void) {
+#if PY_VERSION_HEX >= 0x030C0000
+    return PyErr_GetRaisedException();
+#else
+    PyObject *type, *value, *tb;
+    PyErr_Fetch(&type, &value, &tb);
+    if (type == NULL)
+        return NULL;
+    PyErr_NormalizeException(&type, &value, &tb);
+    if (tb != NULL && value != NULL)
+        PyException_SetTraceback(value, tb);
+    Py_XDECREF(type);
+    Py_XDECREF(tb);
+    return value;
+#endif
+}
+
 /* getattr(obj, name, None) without raising: 1 found (*out new ref), 0 absent
  * (*out NULL), -1 error. */
 static inline int sqpy_get_optional_attr(PyObject *obj, PyObject *name, PyObject **out) {
