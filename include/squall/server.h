@@ -29,6 +29,30 @@ extern "C" {
 typedef struct sq_server sq_server;
 struct sq_validator; /* squall/validator.h */
 
+/* Cross-origin resource sharing (the Fetch standard's CORS protocol),
+ * answered by the core so no handler runs for a preflight. Lists are
+ * comma-separated ("https://a.example, https://b.example"); "*" alone means
+ * any. Origins and methods compare exactly, header names without regard to
+ * case. NULL lists are empty. Copied by sq_server_create.
+ *
+ * - A preflight (OPTIONS with Origin and Access-Control-Request-Method) is
+ *   answered 200 when the origin, the method and every requested header are
+ *   allowed, else 403; it never reaches a route.
+ * - Any other request with an allowed Origin gets Access-Control-Allow-Origin
+ *   (and Vary: Origin when the origin is echoed), -Allow-Credentials and
+ *   -Expose-Headers on whatever answers it, errors included. A request from
+ *   an origin not allowed is served without them (the browser then withholds
+ *   the reply from the page). */
+typedef struct sq_cors_config {
+    const char *allow_origins;
+    const char *allow_methods;
+    const char *allow_headers;
+    const char *expose_headers;
+    int allow_credentials;     /* the origin is echoed, never "*" */
+    int allow_private_network; /* Access-Control-Allow-Private-Network on preflights that ask */
+    int max_age;               /* seconds a preflight may be cached; < 0: no Max-Age */
+} sq_cors_config;
+
 /* Every limit and deadline is configurable; sq_config_init sets the
  * defaults shown (at least as strict as nginx and h2o). */
 typedef struct sq_config {
@@ -60,6 +84,9 @@ typedef struct sq_config {
      * sq_server_create; longer than SQ_PROBLEM_TYPE_BASE_MAX bytes or
      * containing control characters is SQ_EINVAL. */
     const char *problem_type_base;
+    const sq_cors_config *cors;  /* NULL: no CORS answers (the default) */
+    /* >= 0: start unavailable (see sq_server_set_unavailable); -1: available. */
+    int unavailable_retry_after;
 } sq_config;
 
 #define SQ_PROBLEM_TYPE_BASE_DEFAULT "https://squall.dev/errors/"
@@ -102,6 +129,12 @@ void sq_server_shutdown(sq_server *s);
 int sq_server_is_drained(const sq_server *s);
 /* Async-signal-safe: asks the loop to call sq_server_shutdown. */
 void sq_server_request_shutdown(sq_server *s);
+
+/* Maintenance: while unavailable, every request is answered 503 with
+ * Retry-After: `retry_after` seconds (before routing: no handler runs);
+ * -1 makes the server available again. Any thread. */
+void sq_server_set_unavailable(sq_server *s, int retry_after);
+int sq_server_unavailable(const sq_server *s); /* retry_after, or -1 */
 
 /* Bound port (useful with port 0). */
 int sq_server_port(const sq_server *s);

@@ -195,6 +195,11 @@ int sq_problem_render_validation(const sq_validation *val, const char *type_base
 int sq_problem_render(int status, const char *title, const char *detail, const char *type_base,
                       sq_buf *out);
 
+/* Render {"error": error, "message": message}: the body of the core's
+ * limit refusals (413, 414, 431) and of 503 while unavailable, the shape
+ * the conformance fixtures give those replies (status_codes/19, 21, 23). */
+int sq_error_render(const char *error, const char *message, sq_buf *out);
+
 #ifdef __cplusplus
 }
 #endif

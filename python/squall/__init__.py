@@ -11,6 +11,7 @@ async def read_item(item_id: int, q: str | None = None):
 
 from . import status
 from ._app import Squall
+from ._cors import CORS
 from ._datastructures import URL, Address, Headers, QueryParams
 from ._exceptions import HTTPException, RequestValidationError
 from ._params import Body, Cookie, File, Form, Header, Path, Query
@@ -31,6 +32,7 @@ from ._upload import UploadFile
 __version__ = "0.1.0"
 
 __all__ = [
+    "CORS",
     "URL",
     "Address",
     "Body",

@@ -7,9 +7,11 @@ import dataclasses
 import inspect
 import logging
 import typing
+import weakref
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
+from ._cors import CORS
 from ._endpoint import EndpointPlan, plan_endpoint
 from ._exceptions import (
     HTTPException,
@@ -100,6 +102,7 @@ class Squall(Router):
         problem_details: bool = True,
         validate_responses: bool = False,
         max_body_depth: int | None = None,
+        cors: CORS | None = None,
     ) -> None:
         """``problem_details=False`` answers an HTTPException with FastAPI's
         ``{"detail": ...}`` (application/json) instead of RFC 9457 problem+json.
@@ -108,8 +111,15 @@ class Squall(Router):
         ``max_body_depth`` caps the nesting of JSON bodies (objects and arrays, 1 to
         10000; a route's ``max_body_depth=`` overrides it): a deeper body is refused
         with a 400 while it is parsed, before any validation (default: the core
-        parser's own limit)."""
+        parser's own limit). ``cors=CORS(...)`` lets the engine answer CORS
+        (preflights and the Access-Control-* lines, see ``squall.CORS``)."""
         super().__init__()
+        if cors is not None and not isinstance(cors, CORS):
+            raise TypeError(f"cors must be a squall.CORS, not {type(cors).__name__}")
+        self.cors = cors
+        self._unavailable: int | None = None
+        # This process's live servers (weak: a closed server goes away by itself).
+        self._servers: weakref.WeakSet[Any] = weakref.WeakSet()
         _check_depth(max_body_depth, "max_body_depth")
         self.max_body_depth = max_body_depth
         self.problem_type_base = problem_type_base
@@ -134,6 +144,30 @@ class Squall(Router):
         if not (isinstance(exc_type, type) and issubclass(exc_type, BaseException)):
             raise TypeError("exception_handler needs an exception class")
         self.exception_handlers[exc_type] = handler
+
+    # -- maintenance -------------------------------------------------------------------
+
+    def set_unavailable(self, retry_after: int = 0) -> None:
+        """Answer every request with 503 Service Unavailable and ``Retry-After:
+        retry_after`` (seconds), from the engine, before routing: no handler runs.
+        Before ``run`` it applies to every worker from the start; while serving,
+        to this process's server (each worker is its own process), from any thread."""
+        if isinstance(retry_after, bool) or not isinstance(retry_after, int) or not 0 <= retry_after < 2**31:
+            raise ValueError(f"retry_after must be seconds from 0 to 2**31-1, not {retry_after!r}")
+        self._unavailable = retry_after
+        for server in list(self._servers):
+            server.set_unavailable(retry_after)
+
+    def set_available(self) -> None:
+        """Serve again after ``set_unavailable``."""
+        self._unavailable = None
+        for server in list(self._servers):
+            server.set_unavailable(None)
+
+    @property
+    def unavailable(self) -> int | None:
+        """The Retry-After of ``set_unavailable`` while unavailable, else None."""
+        return self._unavailable
 
     def on_startup(self, hook: _F) -> _F:
         """Run once per worker before it serves (``def`` or ``async def``)."""

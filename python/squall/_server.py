@@ -42,7 +42,10 @@ def make_build_server(
             limits=dict(limits) if limits else None,
             access_log=access_log,
             problem_type_base=app.problem_type_base,
+            cors=app.cors.as_core_config() if app.cors is not None else None,
+            unavailable=app.unavailable if app.unavailable is not None else -1,
         )
+        app._servers.add(server)
         server.configure(
             loop=loop,
             executor=executor,

@@ -31,7 +31,11 @@ class Server:
         access_log: bool = False,
         server_name: str | None = None,
         problem_type_base: str = "https://squall.dev/errors/",
+        # squall._cors.CORS.as_core_config(): lists as comma-joined str
+        cors: Mapping[str, Any] | None = None,
+        unavailable: int = -1,  # >= 0: start answering 503 with this Retry-After
     ) -> None: ...
+    def set_unavailable(self, retry_after: int | None, /) -> None: ...
     def configure(
         self,
         *,

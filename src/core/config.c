@@ -27,4 +27,6 @@ void sq_config_init(sq_config *cfg) {
     cfg->server_name = NULL;
     cfg->access_log = 0;
     cfg->problem_type_base = SQ_PROBLEM_TYPE_BASE_DEFAULT;
+    cfg->cors = NULL;
+    cfg->unavailable_retry_after = -1;
 }

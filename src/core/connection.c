@@ -40,6 +40,7 @@ enum { STEP_NEED = 0, STEP_PROGRESS, STEP_STOP };
 
 static const char CONTINUE_100[] = "HTTP/1.1 100 Continue\r\n\r\n";
 static const char PROBLEM_CT[] = "Content-Type: application/problem+json\r\n";
+static const char JSON_CT[] = "Content-Type: application/json\r\n";
 
 static void begin_linger(sq__conn *c);
 static void schedule_ready(sq__conn *c);
@@ -185,7 +186,39 @@ static void finish_exchange(sq__conn *c) {
     if (c->rpos == c->rlen) c->rpos = c->rlen = 0;
 }
 
-/* Answer with a problem+json body (or none for 204). `keep` 0 closes the
+/* The {"error", "message"} body of a limit refusal or a 503: which limit,
+ * with its configured value. Returns the error's title. */
+static const char *limit_message(const sq_config *cfg, int status, const char *detail, char *msg,
+                                 size_t cap) {
+    switch (status) {
+    case 413:
+        snprintf(msg, cap, "Request body size exceeds maximum allowed size of %zu bytes", cfg->max_body);
+        return "Payload Too Large";
+    case 414:
+        snprintf(msg, cap, "Request line exceeds maximum allowed size of %zu bytes", cfg->max_request_line);
+        return "URI Too Long";
+    case 431:
+        if (detail && strcmp(detail, "too many headers") == 0)
+            snprintf(msg, cap, "Request has more than %zu header fields", cfg->max_headers);
+        else if (detail && strncmp(detail, "trailer", 7) == 0)
+            snprintf(msg, cap, "Request trailers exceed maximum allowed size of %zu bytes",
+                     cfg->max_trailer_bytes);
+        else
+            snprintf(msg, cap, "Request headers exceed maximum allowed size of %zu bytes",
+                     cfg->max_header_bytes);
+        return "Request Header Fields Too Large";
+    default:
+        snprintf(msg, cap, "%s", detail ? detail : "The service is temporarily unavailable.");
+        return "Service Unavailable";
+    }
+}
+
+static int is_limit_status(int status) {
+    return status == 413 || status == 414 || status == 431 || status == 503;
+}
+
+/* Answer with a problem+json body (or none for 204); limit refusals and 503
+ * get {"error", "message"} instead (sq_error_render). `keep` 0 closes the
  * connection after the reply. Returns STEP_PROGRESS (the drive loop then
  * sees close_after or parses on). */
 static int core_reply(sq__conn *c, int status, const char *detail, const char *extra, int keep) {
@@ -204,7 +237,13 @@ static int core_reply(sq__conn *c, int status, const char *detail, const char *e
             return STEP_STOP;
         }
     }
-    if (status != 204) {
+    if (is_limit_status(status)) {
+        char msg[160];
+        const char *title = limit_message(&c->server->cfg, status, detail, msg, sizeof msg);
+        sq_error_render(title, msg, &body);
+        memcpy(block, JSON_CT, sizeof JSON_CT - 1);
+        bl = sizeof JSON_CT - 1;
+    } else if (status != 204) {
         sq_problem_render(status, sq__reason_phrase(status), detail, c->server->cfg.problem_type_base, &body);
         memcpy(block, PROBLEM_CT, sizeof PROBLEM_CT - 1);
         bl = sizeof PROBLEM_CT - 1;
@@ -234,6 +273,32 @@ static size_t count_pairs(sq_slice q) {
     return n;
 }
 
+/* The CORS policy's part: a preflight is answered here (no route runs);
+ * any other request from an allowed origin gets its header lines, which
+ * every answer to it carries (responder.c head_for). */
+enum { STEP_CONTINUE = 100 };
+static int answer_cors(sq__conn *c) {
+    sq_responder *ex = c->ex;
+    const char *why = NULL;
+    int k = sq__cors_check(c->server->cors, &ex->parsed, &ex->arena, &ex->cors_lines, &why);
+    switch (k) {
+    case SQ__CORS_NOMEM: return core_reply(c, 500, "out of memory", NULL, 0);
+    case SQ__CORS_PREFLIGHT_DENIED: {
+        char detail[96];
+        snprintf(detail, sizeof detail, "CORS preflight refused: %s", why);
+        return core_reply(c, 403, detail, NULL, 1);
+    }
+    case SQ__CORS_PREFLIGHT_OK: {
+        int r = sq__respond_local(ex, 200, NULL, 0, "", 0, "", 0);
+        if (r < 0 || c->closed || c->ex != ex) return STEP_STOP;
+        finish_exchange(c);
+        return STEP_PROGRESS;
+    }
+    case SQ__CORS_ACTUAL: return STEP_CONTINUE;
+    default: ex->cors_lines = (sq_slice){0}; return STEP_CONTINUE;
+    }
+}
+
 static int dispatch(sq__conn *c) {
     sq_server *s = c->server;
     sq_responder *ex = c->ex;
@@ -254,6 +319,17 @@ static int dispatch(sq__conn *c) {
     rq->client_host.len = c->client_host_len;
     rq->client_port = c->client_port;
     if (!rq->body.base) rq->body = SQ_SLICE_LIT("");
+
+    if (s->cors) {
+        int r = answer_cors(c);
+        if (r != STEP_CONTINUE) return r;
+    }
+    int retry_after = atomic_load(&s->unavailable);
+    if (retry_after >= 0) {
+        char line[48];
+        snprintf(line, sizeof line, "Retry-After: %d\r\n", retry_after);
+        return core_reply(c, 503, "The service is temporarily unavailable. Please try again later.", line, 1);
+    }
 
     char *path = sq_arena_alloc(&ex->arena, p->path.len + 1);
     if (!path) return core_reply(c, 500, "out of memory", NULL, 0);

@@ -14,6 +14,7 @@
 #ifndef SQUALL_CONNECTION_INTERNAL_H
 #define SQUALL_CONNECTION_INTERNAL_H
 
+#include "cors.h"
 #include "loop_internal.h"
 #include "squall/arena.h"
 #include "squall/http1_parser.h"
@@ -78,6 +79,7 @@ struct sq_responder {
     int keep_alive;   /* the connection may serve another request after this */
     int status;       /* for the access log */
     size_t bytes_out; /* body bytes, for the access log */
+    sq_slice cors_lines; /* CORS header lines every answer to this request carries (arena) */
 
     /* The request. */
     size_t head_len;
@@ -139,6 +141,8 @@ struct sq_server {
     sq_config cfg;
     char *host_copy, *server_name_copy, *problem_type_base_copy;
     sq_handler handler;
+    sq__cors *cors;          /* NULL: no CORS policy */
+    atomic_int unavailable;  /* Retry-After seconds while answering 503, else -1 */
     sq__loop loop;
     sq_router *router;
     int router_compiled;

@@ -84,3 +84,11 @@ int sq_problem_render(int status, const char *title, const char *detail, const c
     }
     return sq_buf_append(out, "}", 1) < 0 ? SQ_ENOMEM : 0;
 }
+
+int sq_error_render(const char *error, const char *message, sq_buf *out) {
+    if (sq_buf_append(out, "{\"error\":", 9) < 0 || append_json_string(out, error, strlen(error)) < 0 ||
+        sq_buf_append(out, ",\"message\":", 11) < 0 ||
+        append_json_string(out, message, strlen(message)) < 0 || sq_buf_append(out, "}", 1) < 0)
+        return SQ_ENOMEM;
+    return 0;
+}

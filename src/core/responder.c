@@ -63,6 +63,8 @@ static int head_for(sq_responder *ex, int status, const sq_header_out *h, size_t
     head.num_headers = nh;
     head.block = block;
     head.block_len = block_len;
+    head.extra = ex->cors_lines.base;
+    head.extra_len = ex->cors_lines.len;
     head.framing = framing;
     head.content_length = clen;
     head.conn_close = !ex->keep_alive;

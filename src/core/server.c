@@ -176,6 +176,13 @@ sq_server *sq_server_create(const sq_config *cfg, const sq_handler *handler, int
         strdup(cfg->problem_type_base ? cfg->problem_type_base : SQ_PROBLEM_TYPE_BASE_DEFAULT);
     if (!s->problem_type_base_copy) goto error;
     s->cfg.problem_type_base = s->problem_type_base_copy;
+    s->cfg.cors = NULL; /* compiled below; the caller's struct is not kept */
+    if (cfg->cors) {
+        s->cors = sq__cors_compile(cfg->cors, &e);
+        if (!s->cors) goto error;
+        e = SQ_ENOMEM;
+    }
+    atomic_init(&s->unavailable, cfg->unavailable_retry_after < 0 ? -1 : cfg->unavailable_retry_after);
     if (s->cfg.max_headers == 0) s->cfg.max_headers = 1;
     if (s->cfg.max_connections == 0) s->cfg.max_connections = 1;
     s->handler = *handler;
@@ -355,5 +362,14 @@ void sq_server_destroy(sq_server *s) {
     free(s->host_copy);
     free(s->server_name_copy);
     free(s->problem_type_base_copy);
+    sq__cors_free(s->cors);
     free(s);
+}
+
+void sq_server_set_unavailable(sq_server *s, int retry_after) {
+    atomic_store(&s->unavailable, retry_after < 0 ? -1 : retry_after);
+}
+
+int sq_server_unavailable(const sq_server *s) {
+    return atomic_load(&((sq_server *)s)->unavailable);
 }

@@ -115,20 +115,67 @@ done:
     return rc;
 }
 
+/* cors={"allow_origins": "a, b", "allow_methods": ..., "allow_headers": ...,
+ * "expose_headers": ..., "allow_credentials": bool, "allow_private_network":
+ * bool, "max_age": int}: squall._cors.CORS renders it (lists joined). */
+static int cors_text(PyObject *d, const char *key, const char **out) {
+    PyObject *v = PyDict_GetItemString(d, key); /* borrowed */
+    *out = NULL;
+    if (v == NULL || v == Py_None)
+        return 0;
+    if (!PyUnicode_Check(v)) {
+        PyErr_Format(PyExc_TypeError, "cors[%s] must be a str", key);
+        return -1;
+    }
+    *out = PyUnicode_AsUTF8(v);
+    return *out ? 0 : -1;
+}
+
+static int cors_from_dict(PyObject *d, sq_cors_config *c) {
+    if (!PyDict_Check(d)) {
+        PyErr_SetString(PyExc_TypeError, "cors must be a dict");
+        return -1;
+    }
+    memset(c, 0, sizeof *c);
+    if (cors_text(d, "allow_origins", &c->allow_origins) < 0 ||
+        cors_text(d, "allow_methods", &c->allow_methods) < 0 ||
+        cors_text(d, "allow_headers", &c->allow_headers) < 0 ||
+        cors_text(d, "expose_headers", &c->expose_headers) < 0)
+        return -1;
+    PyObject *v = PyDict_GetItemString(d, "allow_credentials");
+    c->allow_credentials = v != NULL && PyObject_IsTrue(v) == 1;
+    v = PyDict_GetItemString(d, "allow_private_network");
+    c->allow_private_network = v != NULL && PyObject_IsTrue(v) == 1;
+    v = PyDict_GetItemString(d, "max_age");
+    c->max_age = -1;
+    if (v != NULL && v != Py_None) {
+        long age = PyLong_AsLong(v);
+        if (age == -1 && PyErr_Occurred())
+            return -1;
+        if (age < 0 || age > 2147483647L) {
+            PyErr_SetString(PyExc_ValueError, "cors max_age out of range");
+            return -1;
+        }
+        c->max_age = (int)age;
+    }
+    return 0;
+}
+
 /* ------------------------------------------------------------------ */
 /* __init__ / dealloc / GC                                             */
 /* ------------------------------------------------------------------ */
 
 static int server_init(sqpy_server *self, PyObject *args, PyObject *kwds) {
     static char *kwlist[] = {"host",        "port",       "listen_fd", "limits", "access_log",
-                             "server_name", "problem_type_base", NULL};
+                             "server_name", "problem_type_base", "cors", "unavailable", NULL};
     const char *host = "127.0.0.1";
-    int port = 8000, listen_fd = -1, access_log = 0;
-    PyObject *limits = Py_None;
+    int port = 8000, listen_fd = -1, access_log = 0, unavailable = -1;
+    PyObject *limits = Py_None, *cors = Py_None;
     const char *server_name = NULL;
     const char *type_base = "https://squall.dev/errors/";
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|$siiOpzs:Server", kwlist, &host, &port,
-                                     &listen_fd, &limits, &access_log, &server_name, &type_base))
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|$siiOpzsOi:Server", kwlist, &host, &port,
+                                     &listen_fd, &limits, &access_log, &server_name, &type_base,
+                                     &cors, &unavailable))
         return -1;
     if (self->srv != NULL) {
         PyErr_SetString(PyExc_RuntimeError, "Server.__init__ called twice");
@@ -143,6 +190,15 @@ static int server_init(sqpy_server *self, PyObject *args, PyObject *kwds) {
     cfg.server_name = server_name;
     if (limits != Py_None && apply_limits(&cfg, limits) < 0)
         return -1;
+    cfg.unavailable_retry_after = unavailable < 0 ? -1 : unavailable;
+    /* The core copies the policy at sq_server_create; the dict's strings
+     * only need to live until then (the dict holds them). */
+    sq_cors_config cors_cfg;
+    if (cors != Py_None) {
+        if (cors_from_dict(cors, &cors_cfg) < 0)
+            return -1;
+        cfg.cors = &cors_cfg;
+    }
 
     size_t blen = strlen(type_base);
     /* The core's own rule (sq_server_create), with a clearer message. */
@@ -180,7 +236,9 @@ static int server_init(sqpy_server *self, PyObject *args, PyObject *kwds) {
     sq_server *srv;
     Py_BEGIN_ALLOW_THREADS srv = sq_server_create(&cfg, &handler, &err);
     Py_END_ALLOW_THREADS if (srv == NULL) {
-        if (err == SQ_EIO && errno != 0)
+        if (err == SQ_EINVAL && cors != Py_None)
+            PyErr_SetString(PyExc_ValueError, "the CORS policy holds a control character");
+        else if (err == SQ_EIO && errno != 0)
             PyErr_SetFromErrno(PyExc_OSError);
         else
             PyErr_Format(PyExc_OSError, "cannot create server on %s:%d: %s", host, port,
@@ -594,6 +652,28 @@ static PyObject *server_get_port(sqpy_server *self, void *closure) {
     return PyLong_FromLong(sq_server_port(self->srv));
 }
 
+/* set_unavailable(retry_after): 503 for every request from now on (from
+ * any thread: the core's flag is atomic); None makes it available again. */
+static PyObject *server_set_unavailable(sqpy_server *self, PyObject *arg) {
+    if (self->srv == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "server is closed");
+        return NULL;
+    }
+    int retry_after = -1;
+    if (arg != Py_None) {
+        long v = PyLong_AsLong(arg);
+        if (v == -1 && PyErr_Occurred())
+            return NULL;
+        if (v < 0 || v > 2147483647L) {
+            PyErr_SetString(PyExc_ValueError, "retry_after must be from 0 to 2**31-1 seconds");
+            return NULL;
+        }
+        retry_after = (int)v;
+    }
+    sq_server_set_unavailable(self->srv, retry_after);
+    Py_RETURN_NONE;
+}
+
 static PyObject *server_get_inflight(sqpy_server *self, void *closure) {
     (void)closure;
     return PyLong_FromSsize_t(self->inflight);
@@ -614,6 +694,8 @@ static PyMethodDef server_methods[] = {
     {"shutdown", (PyCFunction)server_shutdown, METH_NOARGS, "Begin graceful shutdown."},
     {"drained", (PyCFunction)server_drained, METH_NOARGS, "True when nothing is left."},
     {"close", (PyCFunction)server_close, METH_NOARGS, "Free the core server."},
+    {"set_unavailable", (PyCFunction)server_set_unavailable, METH_O,
+     "set_unavailable(retry_after: int | None): answer 503 before routing (None: serve again)."},
     {NULL, NULL, 0, NULL},
 };
 

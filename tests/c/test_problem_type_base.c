@@ -1,6 +1,8 @@
 /* sq_config.problem_type_base: every problem+json reply the core makes
- * itself (404, 405, 400, 413, 414, 431, the 500 for a handler that gave up, and
- * the validator's 422) carries the configured `type` prefix; NULL and the
+ * itself (404, 405, 400, the 500 for a handler that gave up, and the
+ * validator's 422) carries the configured `type` prefix, and the limit
+ * refusals (413, 414, 431) answer {"error", "message"} naming the configured
+ * limit instead (the conformance fixtures' shape); NULL and the
  * sq_config_init default give "https://squall.dev/errors/"; a prefix that
  * is too long or holds control characters is refused by sq_server_create.
  * The server runs on an ephemeral port, polled from this thread. */
@@ -78,6 +80,18 @@ static void check_problem(const char *reply, int status, const char *base, const
     SQ_CHECK(ok);
 }
 
+/* A limit refusal: status, application/json, exactly `body`. */
+static void check_limit(const char *reply, int status, const char *body) {
+    char line[32];
+    snprintf(line, sizeof line, "HTTP/1.1 %d ", status);
+    const char *start = strstr(reply, "\r\n\r\n");
+    int ok = strncmp(reply, line, strlen(line)) == 0 &&
+             strstr(reply, "Content-Type: application/json\r\n") != NULL && start &&
+             strcmp(start + 4, body) == 0;
+    if (!ok) fprintf(stderr, "want %d %s, got:\n%s\n", status, body, reply);
+    SQ_CHECK(ok);
+}
+
 static sq_validator *query_int_validator(void) {
     const char spec[] = "{\"parameters\":[{\"name\":\"n\",\"source\":\"query\",\"key\":\"n\","
                         "\"required\":true,\"schema\":{\"type\":\"integer\"}}]}";
@@ -98,14 +112,20 @@ static void check_all_replies(sq_server *s, const char *base) {
     exchange(s, "GET /ok HTTP/1.1\r\nHost: a\r\nBad Header: x\r\n\r\n", buf, sizeof buf);
     check_problem(buf, 400, base, "bad-request");
     exchange(s, "POST /ok HTTP/1.1\r\nHost: a\r\nContent-Length: 99999\r\n\r\n", buf, sizeof buf);
-    check_problem(buf, 413, base, "content-too-large");
+    check_limit(buf, 413,
+                "{\"error\":\"Payload Too Large\",\"message\":\"Request body size exceeds maximum "
+                "allowed size of 1024 bytes\"}");
     exchange(s, "GET /ok HTTP/1.1\r\nHost: a\r\nX-1: a\r\nX-2: b\r\nX-3: c\r\nX-4: d\r\n\r\n", buf,
              sizeof buf);
-    check_problem(buf, 431, base, "request-header-fields-too-large");
+    check_limit(buf, 431,
+                "{\"error\":\"Request Header Fields Too Large\",\"message\":\"Request has more than 3 "
+                "header fields\"}");
     char uri[200];
     snprintf(uri, sizeof uri, "GET /%0150d HTTP/1.1\r\nHost: a\r\n\r\n", 0);
     exchange(s, uri, buf, sizeof buf);
-    check_problem(buf, 414, base, "uri-too-long");
+    check_limit(buf, 414,
+                "{\"error\":\"URI Too Long\",\"message\":\"Request line exceeds maximum allowed size "
+                "of 100 bytes\"}");
     exchange(s, "GET /give-up HTTP/1.1\r\nHost: a\r\n\r\n", buf, sizeof buf);
     check_problem(buf, 500, base, "internal-server-error");
     exchange(s, "GET /valid?n=abc HTTP/1.1\r\nHost: a\r\n\r\n", buf, sizeof buf);

@@ -8,7 +8,9 @@ must not run at all; the recorder tells."""
 
 from __future__ import annotations
 
+import base64
 import dataclasses
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -30,12 +32,10 @@ UNEXPRESSIBLE = {
     "middleware": "app middleware",
     "dependencies": "dependency injection",
     "handler_dependencies": "dependency injection",
-    "cors": "CORS settings",
     "route_overrides": "per-route overrides",
-    "health_check": "a built-in health check",
     "injection_strategy": "dependency injection",
 }
-UNEXPRESSIBLE_TOP = {"background": "background tasks", "streaming": "streaming responses"}
+UNEXPRESSIBLE_TOP = {"background": "background tasks"}
 
 # Request-cookie "attributes" some fixtures attach to a cookie parameter: they
 # mean nothing on a request, and are no JSON Schema.
@@ -69,13 +69,77 @@ def unexpressible(fx: Fixture) -> str | None:
     for key, what in UNEXPRESSIBLE_TOP.items():
         if fx.data.get(key):
             return f"needs {what}, which Squall's public API does not offer"
-    if fx.category == "cors" or any(
-        h.lower().startswith("access-control-") for h in fx.expected.get("headers") or {}
-    ):
-        return "needs CORS middleware (Access-Control-* replies are the framework's, not a handler's)"
+    health = fx.handler.get("health_check")
+    if health and health.get("status") != "unavailable":
+        return f"needs a health check in state {health.get('status')!r}"
     if fx.handler.get("security") and fx.handler["security"].get("type") != "apiKey":
         return "needs a security scheme other than an API key parameter"
     return None
+
+
+def is_cors_fixture(fx: Fixture) -> bool:
+    return fx.category == "cors" or bool(fx.handler.get("cors")) or any(
+        h.lower().startswith("access-control-") for h in fx.expected.get("headers") or {}
+    )
+
+
+def _request_header(fx: Fixture, name: str) -> str | None:
+    for k, v in (fx.request.get("headers") or {}).items():
+        if k.lower() == name:
+            return str(v)
+    return None
+
+
+def is_preflight(fx: Fixture) -> bool:
+    return (
+        (fx.request.get("method") or "").upper() == "OPTIONS"
+        and _request_header(fx, "origin") is not None
+        and _request_header(fx, "access-control-request-method") is not None
+    )
+
+
+def _split(value: Any) -> list[str]:
+    return [v.strip() for v in str(value).split(",") if v.strip()] if value else []
+
+
+def cors_policy(fx: Fixture) -> dict[str, Any] | None:
+    """squall.CORS keyword arguments for a CORS fixture, or None.
+
+    The handler's ``cors`` section when it has one. A fixture without a
+    handler describes its app through its category and notes (conformance
+    README, "Which fixtures count"): the origins its notes name or its request
+    sends, and the methods, headers, credentials and max-age its reply shows
+    the policy to hold. The engine still has to produce every line."""
+    if not is_cors_fixture(fx):
+        return None
+    cfg = fx.handler.get("cors")
+    if cfg:
+        out: dict[str, Any] = {
+            "allow_origins": cfg.get("allowed_origins") or cfg.get("allow_origins") or [],
+            "allow_methods": cfg.get("allowed_methods") or cfg.get("allow_methods") or ["GET"],
+            "allow_headers": cfg.get("allowed_headers") or cfg.get("allow_headers") or [],
+            "expose_headers": cfg.get("expose_headers") or [],
+            "allow_credentials": bool(cfg.get("allow_credentials", False)),
+        }
+        if "max_age" in cfg:
+            out["max_age"] = cfg["max_age"]
+        return out
+    exp = {k.lower(): v for k, v in (fx.expected.get("headers") or {}).items()}
+    origin = _request_header(fx, "origin")
+    named = re.findall(r"https?://[^\s,)]+", fx.data.get("notes") or "")
+    if exp.get("access-control-allow-origin") == "*":
+        origins = ["*"]
+    else:
+        origins = sorted(set(named) | ({origin} if origin else set()))
+    return {
+        "allow_origins": origins,
+        "allow_methods": _split(exp.get("access-control-allow-methods")) or ["GET"],
+        "allow_headers": _split(exp.get("access-control-allow-headers")),
+        "expose_headers": _split(exp.get("access-control-expose-headers")),
+        "allow_credentials": exp.get("access-control-allow-credentials") == "true",
+        "allow_private_network": exp.get("access-control-allow-private-network") == "true",
+        "max_age": int(exp["access-control-max-age"]) if "access-control-max-age" in exp else None,
+    }
 
 
 def framework_error(fx: Fixture) -> str | None:
@@ -83,6 +147,10 @@ def framework_error(fx: Fixture) -> str | None:
     status = fx.expected["status_code"]
     if status in FRAMEWORK_STATUSES:
         return FRAMEWORK_STATUSES[status]
+    if is_cors_fixture(fx) and (is_preflight(fx) or status == 403):
+        return "CORS preflight or refusal"
+    if status == 503 and (fx.handler.get("health_check") or {}).get("status") == "unavailable":
+        return "service unavailable"
     template, _ = route_of(fx)
     path = fx.request.get("path", "/").split("?")[0]
     if status == 404 and params.match_path(template, path) is None:
@@ -131,10 +199,26 @@ def _schema_without_cookie_attrs(schema: dict[str, Any] | None) -> dict[str, Any
     return schema
 
 
+def _streamed(spec: Mapping[str, Any]) -> Any:
+    """A StreamingResponse sending the fixture's chunks one by one."""
+    from squall import StreamingResponse
+
+    async def chunks():  # type: ignore[no-untyped-def]
+        for chunk in spec.get("chunks") or []:
+            if chunk.get("type") == "bytes":
+                yield base64.b64decode(chunk["base64"])
+            else:
+                yield chunk["value"]
+
+    return StreamingResponse(chunks(), media_type=spec.get("content_type"))
+
+
 def make_reply(fx: Fixture) -> Any:
     """The expected reply as a squall Response (a 500 is made by raising)."""
     from squall import JSONResponse, Response
 
+    if fx.data.get("streaming"):
+        return _streamed(fx.data["streaming"])
     exp = fx.expected
     status = exp["status_code"]
     if status == 500:
@@ -142,10 +226,13 @@ def make_reply(fx: Fixture) -> Any:
     headers: dict[str, str] = {}
     media_type = None
     has_body = exp.get("body") is not None and status not in (204, 304)
+    cors = is_cors_fixture(fx)
     for name, value in (exp.get("headers") or {}).items():
         low = name.lower()
         if not isinstance(value, str) or value.startswith("<<") or low in _SERVER_HEADERS:
             continue
+        if cors and (low.startswith("access-control-") or low == "vary"):
+            continue  # the engine's lines, never the handler's
         if low == "content-type":
             media_type = value
         else:
@@ -178,9 +265,12 @@ def make_reply(fx: Fixture) -> Any:
 
 
 def build_app(fx: Fixture, recorder: Recorder) -> Any:
-    from squall import Squall
+    from squall import CORS, Squall
 
-    app = Squall()
+    policy = cors_policy(fx)
+    app = Squall(cors=CORS(**policy) if policy is not None else None)
+    if (fx.handler.get("health_check") or {}).get("status") == "unavailable":
+        app.set_unavailable()
     template, method = route_of(fx)
     options: dict[str, Any] = {"inline": True}
     schema = _schema_without_cookie_attrs(params.parameters_schema(fx.handler))
@@ -220,4 +310,5 @@ def describe_options(fx: Fixture) -> Mapping[str, Any]:
         "parameters_schema": params.parameters_schema(fx.handler),
         "body_media": body_media(fx),
         "limits": limits_of(fx),
+        "cors": cors_policy(fx),
     }

@@ -142,6 +142,8 @@ def run_fixture(fx: Fixture, timeout: float = 10.0) -> Result:
                 client.port, built, timeout=min(timeout, 3.0) if built.half_close else timeout
             )
         problems += judge.judge(fx.expected, reply)
+        if fx.data.get("streaming") and reply.header("transfer-encoding") != "chunked":
+            problems.append("a streamed reply must arrive chunked")
         framework = app_factory.framework_error(fx)
         if framework and rec.ran:
             problems.append(f"the handler ran, but the reply ({framework}) must come from Squall")

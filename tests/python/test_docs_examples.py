@@ -811,11 +811,81 @@ def test_limits() -> None:
         assert client.post("/echo", json={"a": 1}).json() == {"a": 1}
         r = client.post("/echo", json={"a": "x" * 100})
         assert r.status_code == 413
-        assert r.json()["type"] == "https://squall.dev/errors/content-too-large"
+        assert r.json() == {
+            "error": "Payload Too Large",
+            "message": "Request body size exceeds maximum allowed size of 64 bytes",
+        }
         r = client.post("/echo", json={"a": {"b": {"c": {"d": {}}}}})
         assert r.status_code == 400
         r = client.get("/echo", headers={f"x-h{i}": "v" for i in range(30)})
         assert r.status_code == 431
+
+
+def test_cors() -> None:
+    """guide.md, "CORS"."""
+    from squall import CORS, Squall
+
+    app = Squall(
+        cors=CORS(
+            allow_origins=["https://app.example.com"],
+            allow_methods=["GET", "POST"],
+            allow_headers=["X-Token"],
+            expose_headers=["X-Total-Count"],
+            max_age=600,
+        )
+    )
+
+    @app.get("/items")
+    async def items():
+        return []
+
+    with TestClient(app) as client:
+        r = client.request(
+            "OPTIONS",
+            "/items",
+            headers={
+                "Origin": "https://app.example.com",
+                "Access-Control-Request-Method": "POST",
+                "Access-Control-Request-Headers": "x-token, content-type",
+            },
+        )
+        assert r.status_code == 200
+        assert r.headers["access-control-allow-methods"] == "GET, POST"
+        assert r.headers["access-control-allow-headers"] == "x-token, content-type"
+        assert r.headers["access-control-max-age"] == "600"
+        r = client.request(
+            "OPTIONS",
+            "/items",
+            headers={"Origin": "https://app.example.com", "Access-Control-Request-Method": "DELETE"},
+        )
+        assert r.status_code == 403
+        r = client.get("/items", headers={"Origin": "https://app.example.com"})
+        assert r.headers["access-control-allow-origin"] == "https://app.example.com"
+        assert r.headers["vary"] == "Origin"
+        assert r.headers["access-control-expose-headers"] == "X-Total-Count"
+        r = client.get("/items", headers={"Origin": "https://other.example.com"})
+        assert "access-control-allow-origin" not in r.headers
+
+
+def test_maintenance() -> None:
+    """guide.md, "Maintenance: answering 503"."""
+    from squall import Squall
+
+    app = Squall()
+
+    @app.get("/items")
+    async def items():
+        return []
+
+    app.set_unavailable(retry_after=120)
+    with TestClient(app) as client:
+        r = client.get("/items")
+        assert (r.status_code, r.headers["retry-after"]) == (503, "120")
+        assert r.json()["error"] == "Service Unavailable"
+        assert app.unavailable == 120
+        app.set_available()
+        assert client.get("/items").json() == []
+        assert app.unavailable is None
 
 
 # -- Running ---------------------------------------------------------------------------------
