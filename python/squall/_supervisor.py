@@ -52,13 +52,16 @@ def worker_hooks(app: Squall) -> tuple[list[Callable[[], Any]], list[Callable[[]
     return list(app.startup_hooks), list(app.shutdown_hooks)
 
 
-def run_worker_process(app: Squall, build_server: Callable[..., Any]) -> int:
-    """Body of a worker process; returns its exit status."""
+def run_worker_process(
+    app: Squall, build_server: Callable[..., Any], ready: Callable[[int], Any] | None = None
+) -> int:
+    """Body of a worker process; returns its exit status. ``ready(port)`` is
+    called once it serves."""
     from ._worker import run_worker  # type: ignore[import-not-found, unused-ignore]
 
     startup, shutdown = worker_hooks(app)
     try:
-        run_worker(build_server, on_startup=startup, on_shutdown=shutdown)
+        run_worker(build_server, on_startup=startup, on_shutdown=shutdown, ready=ready)
     except KeyboardInterrupt:
         return 0
     except BaseException:

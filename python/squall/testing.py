@@ -16,6 +16,7 @@ import contextlib
 import http.client
 import json as _json
 import os
+import select
 import signal
 import socket
 import threading
@@ -169,20 +170,19 @@ class TestClient:
             raise
         self._sock = sock  # owned here: the server adopts the descriptor but never closes it
         if self.process:
-            try:
-                pid = os.fork()
-            except BaseException:
-                self.close()
-                raise
-            if pid == 0:  # pragma: no cover - runs in the child
-                status = 1
+            # fork() copies only the calling thread: a lock another thread held
+            # at that moment (the allocator's under a sanitizer, say) stays taken
+            # in the child forever. So the child reports when it serves, and a
+            # child that does not within the timeout is killed and forked once
+            # more, instead of leaving the test's first request to time out.
+            for attempt in (1, 2):
                 try:
-                    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-                    signal.signal(signal.SIGINT, signal.SIG_DFL)
-                    status = run_worker_process(self.app, build_server)
-                finally:
-                    os._exit(status)
-            self._pid = pid
+                    self._fork_worker(build_server, run_worker_process)
+                    return
+                except TimeoutError:
+                    if attempt == 2:
+                        self.close()
+                        raise RuntimeError("the test server process did not start") from None
             return
         from ._worker import WorkerControl, run_worker  # type: ignore[import-not-found, unused-ignore]
 
@@ -211,6 +211,44 @@ class TestClient:
             error, self._error = self._error, None
             self.close()
             raise RuntimeError("the test server failed to start") from error
+
+    def _fork_worker(self, build_server: Any, run_worker_process: Any) -> None:
+        """Fork the worker and wait until it serves (TimeoutError: it was killed)."""
+        rfd, wfd = os.pipe()
+        try:
+            pid = os.fork()
+        except BaseException:
+            os.close(rfd)
+            os.close(wfd)
+            self.close()
+            raise
+        if pid == 0:  # pragma: no cover - runs in the child
+            status = 1
+            try:
+                os.close(rfd)
+                signal.signal(signal.SIGTERM, signal.SIG_DFL)
+                signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+                def ready(port: int) -> None:
+                    os.write(wfd, b"r")
+                    os.close(wfd)
+
+                status = run_worker_process(self.app, build_server, ready)
+            finally:
+                os._exit(status)
+        os.close(wfd)
+        try:
+            readable, _, _ = select.select([rfd], [], [], self.timeout)
+            started = bool(readable) and os.read(rfd, 1) == b"r"
+        finally:
+            os.close(rfd)
+        if started:
+            self._pid = pid
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        raise TimeoutError
 
     def close(self) -> None:
         """Stop the server (graceful drain) and wait for it."""

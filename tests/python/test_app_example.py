@@ -45,3 +45,44 @@ def test_example_app(process: bool) -> None:
     assert not client.running
     with pytest.raises(ConnectionError):
         socket.create_connection(("127.0.0.1", client.port), timeout=1).close()
+
+
+def test_process_mode_waits_for_the_worker() -> None:
+    """process=True returns only once the forked worker serves, and a worker
+    that cannot start (a failing startup hook) is a clear error at start()."""
+    import time
+
+    from squall import Squall
+    from squall.testing import TestClient
+
+    app = Squall()
+
+    @app.on_startup
+    async def slow_start() -> None:
+        import asyncio
+
+        await asyncio.sleep(0.3)
+
+    @app.get("/")
+    async def root() -> dict[str, str]:
+        return {"ok": "yes"}
+
+    t0 = time.monotonic()
+    client = TestClient(app, process=True)
+    client.start()
+    try:
+        assert time.monotonic() - t0 >= 0.3  # it waited for the startup hook
+        assert client.get("/").json() == {"ok": "yes"}
+    finally:
+        client.close()
+
+    broken = Squall()
+
+    @broken.on_startup
+    def fail() -> None:
+        raise RuntimeError("no database")
+
+    t0 = time.monotonic()
+    with pytest.raises(RuntimeError, match="did not start"):
+        TestClient(broken, process=True, timeout=5).start()
+    assert time.monotonic() - t0 < 5  # the child's exit is noticed, not waited out
