@@ -40,9 +40,11 @@ struct sq_validator; /* squall/validator.h */
  *   allowed, else 403; it never reaches a route.
  * - Any other request with an allowed Origin gets Access-Control-Allow-Origin
  *   (and Vary: Origin when the origin is echoed), -Allow-Credentials and
- *   -Expose-Headers on whatever answers it, errors included. A request from
- *   an origin not allowed is served without them (the browser then withholds
- *   the reply from the page). */
+ *   -Expose-Headers on whatever answers it once its head is parsed and its
+ *   body read: the handler's answer, 404/405/422, the 503 of an unavailable
+ *   server. Refusals of the request itself (400, 413, 414, 431) come before
+ *   and carry none. A request from an origin not allowed is served without
+ *   them (the browser then withholds the reply from the page). */
 typedef struct sq_cors_config {
     const char *allow_origins;
     const char *allow_methods;
@@ -131,8 +133,10 @@ int sq_server_is_drained(const sq_server *s);
 void sq_server_request_shutdown(sq_server *s);
 
 /* Maintenance: while unavailable, every request is answered 503 with
- * Retry-After: `retry_after` seconds (before routing: no handler runs);
- * -1 makes the server available again. Any thread. */
+ * Retry-After: `retry_after` seconds (before routing: no handler runs),
+ * except CORS preflights, still answered so that a page may read the 503
+ * (with its CORS lines) of the request that follows; -1 makes the server
+ * available again. Any thread. */
 void sq_server_set_unavailable(sq_server *s, int retry_after);
 int sq_server_unavailable(const sq_server *s); /* retry_after, or -1 */
 

@@ -3,6 +3,7 @@ compilation of everything into what the C server needs."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import inspect
 import logging
@@ -155,14 +156,18 @@ class Squall(Router):
         if isinstance(retry_after, bool) or not isinstance(retry_after, int) or not 0 <= retry_after < 2**31:
             raise ValueError(f"retry_after must be seconds from 0 to 2**31-1, not {retry_after!r}")
         self._unavailable = retry_after
-        for server in list(self._servers):
-            server.set_unavailable(retry_after)
+        self._tell_servers(retry_after)
 
     def set_available(self) -> None:
         """Serve again after ``set_unavailable``."""
         self._unavailable = None
+        self._tell_servers(None)
+
+    def _tell_servers(self, retry_after: int | None) -> None:
         for server in list(self._servers):
-            server.set_unavailable(None)
+            # A closed server still referenced somewhere has nothing to tell.
+            with contextlib.suppress(RuntimeError):
+                server.set_unavailable(retry_after)
 
     @property
     def unavailable(self) -> int | None:

@@ -41,7 +41,8 @@ class CORS:
     ``allow_private_network``: answer Private Network Access preflights.
 
     A preflight (OPTIONS with Origin and Access-Control-Request-Method) is
-    answered 200 when allowed and 403 when not; no route runs for it. Every
+    answered 200 when allowed and 403 when not (Starlette: 400); no route runs
+    for it. ``allow_methods=["*"]`` answers with the requested method. Every
     other answer to a request from an allowed origin carries the Access-Control
     lines (and ``Vary: Origin`` when the origin is echoed); a request from any
     other origin is served without them, so the browser keeps the reply from

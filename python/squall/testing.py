@@ -172,9 +172,10 @@ class TestClient:
         if self.process:
             # fork() copies only the calling thread: a lock another thread held
             # at that moment (the allocator's under a sanitizer, say) stays taken
-            # in the child forever. So the child reports when it serves, and a
-            # child that does not within the timeout is killed and forked once
-            # more, instead of leaving the test's first request to time out.
+            # in the child forever. So the child reports when it serves; one that
+            # neither serves nor exits within the timeout is killed and forked
+            # once more, instead of leaving the test's first request to time out.
+            # A child that exits first failed to start: that is reported at once.
             for attempt in (1, 2):
                 try:
                     self._fork_worker(build_server, run_worker_process)
@@ -182,7 +183,12 @@ class TestClient:
                 except TimeoutError:
                     if attempt == 2:
                         self.close()
-                        raise RuntimeError("the test server process did not start") from None
+                        raise RuntimeError(
+                            f"the test server process did not start within {self.timeout} s"
+                        ) from None
+                except BaseException:
+                    self.close()
+                    raise
             return
         from ._worker import WorkerControl, run_worker  # type: ignore[import-not-found, unused-ignore]
 
@@ -239,15 +245,20 @@ class TestClient:
         os.close(wfd)
         try:
             readable, _, _ = select.select([rfd], [], [], self.timeout)
-            started = bool(readable) and os.read(rfd, 1) == b"r"
+            reply = os.read(rfd, 1) if readable else None
+        except BaseException:
+            _kill_and_reap(pid)
+            raise
         finally:
             os.close(rfd)
-        if started:
+        if reply == b"r":
             self._pid = pid
             return
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGKILL)
-        os.waitpid(pid, 0)
+        if reply == b"":  # the child exited before serving
+            _, status = os.waitpid(pid, 0)
+            code = os.waitstatus_to_exitcode(status)
+            raise RuntimeError(f"the test server process did not start: it exited with status {code}")
+        _kill_and_reap(pid)
         raise TimeoutError
 
     def close(self) -> None:
@@ -375,3 +386,10 @@ def _qv(v: Any) -> str:
     if isinstance(v, bool):
         return "true" if v else "false"
     return str(v)
+
+
+def _kill_and_reap(pid: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGKILL)
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pid, 0)

@@ -117,48 +117,75 @@ done:
 
 /* cors={"allow_origins": "a, b", "allow_methods": ..., "allow_headers": ...,
  * "expose_headers": ..., "allow_credentials": bool, "allow_private_network":
- * bool, "max_age": int}: squall._cors.CORS renders it (lists joined). */
-static int cors_text(PyObject *d, const char *key, const char **out) {
-    PyObject *v = PyDict_GetItemString(d, key); /* borrowed */
-    *out = NULL;
-    if (v == NULL || v == Py_None)
-        return 0;
-    if (!PyUnicode_Check(v)) {
-        PyErr_Format(PyExc_TypeError, "cors[%s] must be a str", key);
+ * bool, "max_age": int}: squall._cors.CORS renders it (lists joined).
+ *
+ * The flags are converted first: __bool__ / __index__ may run Python that
+ * changes the dict. Each list's str is then held (a strong reference in
+ * held[], released by the caller after sq_server_create has copied the
+ * policy), so its UTF-8 buffer lives while the GIL is released. */
+enum { CORS_TEXTS = 4 };
+static const char *const CORS_TEXT_KEYS[CORS_TEXTS] = {"allow_origins", "allow_methods",
+                                                        "allow_headers", "expose_headers"};
+
+static int cors_flag(PyObject *d, const char *key, int *out) {
+    PyObject *v = PyDict_GetItemString(d, key); /* borrowed, used at once */
+    int t = v == NULL ? 0 : PyObject_IsTrue(v);
+    if (t < 0)
         return -1;
-    }
-    *out = PyUnicode_AsUTF8(v);
-    return *out ? 0 : -1;
+    *out = t;
+    return 0;
 }
 
-static int cors_from_dict(PyObject *d, sq_cors_config *c) {
+static int cors_from_dict(PyObject *d, sq_cors_config *c, PyObject *held[CORS_TEXTS]) {
     if (!PyDict_Check(d)) {
         PyErr_SetString(PyExc_TypeError, "cors must be a dict");
         return -1;
     }
     memset(c, 0, sizeof *c);
-    if (cors_text(d, "allow_origins", &c->allow_origins) < 0 ||
-        cors_text(d, "allow_methods", &c->allow_methods) < 0 ||
-        cors_text(d, "allow_headers", &c->allow_headers) < 0 ||
-        cors_text(d, "expose_headers", &c->expose_headers) < 0)
-        return -1;
-    PyObject *v = PyDict_GetItemString(d, "allow_credentials");
-    c->allow_credentials = v != NULL && PyObject_IsTrue(v) == 1;
-    v = PyDict_GetItemString(d, "allow_private_network");
-    c->allow_private_network = v != NULL && PyObject_IsTrue(v) == 1;
-    v = PyDict_GetItemString(d, "max_age");
     c->max_age = -1;
-    if (v != NULL && v != Py_None) {
-        long age = PyLong_AsLong(v);
-        if (age == -1 && PyErr_Occurred())
+    if (cors_flag(d, "allow_credentials", &c->allow_credentials) < 0 ||
+        cors_flag(d, "allow_private_network", &c->allow_private_network) < 0)
+        return -1;
+    PyObject *age = PyDict_GetItemString(d, "max_age");
+    if (age != NULL && age != Py_None) {
+        long v = PyLong_AsLong(age);
+        if (v == -1 && PyErr_Occurred())
             return -1;
-        if (age < 0 || age > 2147483647L) {
+        if (v < 0 || v > 2147483647L) {
             PyErr_SetString(PyExc_ValueError, "cors max_age out of range");
             return -1;
         }
-        c->max_age = (int)age;
+        c->max_age = (int)v;
+    }
+    const char **texts[CORS_TEXTS] = {&c->allow_origins, &c->allow_methods, &c->allow_headers,
+                                      &c->expose_headers};
+    for (int i = 0; i < CORS_TEXTS; i++) {
+        PyObject *v = PyDict_GetItemString(d, CORS_TEXT_KEYS[i]);
+        if (v == NULL || v == Py_None)
+            continue;
+        if (!PyUnicode_Check(v)) {
+            PyErr_Format(PyExc_TypeError, "cors[%s] must be a str", CORS_TEXT_KEYS[i]);
+            return -1;
+        }
+        held[i] = Py_NewRef(v);
+        const char *u = PyUnicode_AsUTF8(v);
+        if (u == NULL)
+            return -1;
+        /* The core refuses these too (SQ_EINVAL); said here, by name. */
+        for (const char *q = u; *q; q++) {
+            if ((unsigned char)*q < 0x20 || *q == 0x7f) {
+                PyErr_Format(PyExc_ValueError, "cors[%s] holds a control character", CORS_TEXT_KEYS[i]);
+                return -1;
+            }
+        }
+        *texts[i] = u;
     }
     return 0;
+}
+
+static void cors_release(PyObject *held[CORS_TEXTS]) {
+    for (int i = 0; i < CORS_TEXTS; i++)
+        Py_CLEAR(held[i]);
 }
 
 /* ------------------------------------------------------------------ */
@@ -191,14 +218,6 @@ static int server_init(sqpy_server *self, PyObject *args, PyObject *kwds) {
     if (limits != Py_None && apply_limits(&cfg, limits) < 0)
         return -1;
     cfg.unavailable_retry_after = unavailable < 0 ? -1 : unavailable;
-    /* The core copies the policy at sq_server_create; the dict's strings
-     * only need to live until then (the dict holds them). */
-    sq_cors_config cors_cfg;
-    if (cors != Py_None) {
-        if (cors_from_dict(cors, &cors_cfg) < 0)
-            return -1;
-        cfg.cors = &cors_cfg;
-    }
 
     size_t blen = strlen(type_base);
     /* The core's own rule (sq_server_create), with a clearer message. */
@@ -232,13 +251,23 @@ static int server_init(sqpy_server *self, PyObject *args, PyObject *kwds) {
         .on_cancel = sqpy_on_cancel,
         .on_writable = sqpy_on_writable,
     };
+    /* Last before sq_server_create, which copies the policy: its strings are
+     * held until then (cors_from_dict). */
+    sq_cors_config cors_cfg;
+    PyObject *cors_held[CORS_TEXTS] = {NULL};
+    if (cors != Py_None) {
+        if (cors_from_dict(cors, &cors_cfg, cors_held) < 0) {
+            cors_release(cors_held);
+            return -1;
+        }
+        cfg.cors = &cors_cfg;
+    }
     int err = 0;
     sq_server *srv;
     Py_BEGIN_ALLOW_THREADS srv = sq_server_create(&cfg, &handler, &err);
-    Py_END_ALLOW_THREADS if (srv == NULL) {
-        if (err == SQ_EINVAL && cors != Py_None)
-            PyErr_SetString(PyExc_ValueError, "the CORS policy holds a control character");
-        else if (err == SQ_EIO && errno != 0)
+    Py_END_ALLOW_THREADS cors_release(cors_held);
+    if (srv == NULL) {
+        if (err == SQ_EIO && errno != 0)
             PyErr_SetFromErrno(PyExc_OSError);
         else
             PyErr_Format(PyExc_OSError, "cannot create server on %s:%d: %s", host, port,

@@ -129,8 +129,10 @@ def cors_policy(fx: Fixture) -> dict[str, Any] | None:
     named = re.findall(r"https?://[^\s,)]+", fx.data.get("notes") or "")
     if exp.get("access-control-allow-origin") == "*":
         origins = ["*"]
-    else:
-        origins = sorted(set(named) | ({origin} if origin else set()))
+    elif named:  # the notes list the app's origins: the request's must match one of them
+        origins = sorted(set(named))
+    else:  # nothing describes them but the exchange itself
+        origins = [origin] if origin else []
     return {
         "allow_origins": origins,
         "allow_methods": _split(exp.get("access-control-allow-methods")) or ["GET"],

@@ -182,3 +182,15 @@ def test_unavailable_answers_503_before_routing(make_client: Any) -> None:
     assert calls == ["read"]
     with pytest.raises(ValueError):
         app.set_unavailable(-1)
+
+
+def test_unavailable_with_cors_lets_the_page_read_the_503(make_client: Any) -> None:
+    app, calls = make_app(POLICY)
+    app.set_unavailable(retry_after=5)
+    client = make_client(app)
+    assert preflight(client, "POST").status_code == 200  # still answered
+    r = client.get("/items/1", headers={"Origin": ORIGIN})
+    assert r.status_code == 503
+    assert r.headers["access-control-allow-origin"] == ORIGIN
+    assert r.headers["retry-after"] == "5"
+    assert calls == []

@@ -78,11 +78,21 @@ def test_process_mode_waits_for_the_worker() -> None:
 
     broken = Squall()
 
-    @broken.on_startup
+    @broken.on_startup  # runs in the child: it counts its starts in a file
     def fail() -> None:
+        import os
+
+        with open(marker, "a") as f:
+            f.write(f"{os.getpid()}\n")
         raise RuntimeError("no database")
 
-    t0 = time.monotonic()
-    with pytest.raises(RuntimeError, match="did not start"):
-        TestClient(broken, process=True, timeout=5).start()
-    assert time.monotonic() - t0 < 5  # the child's exit is noticed, not waited out
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        marker = f"{tmp}/starts"
+        t0 = time.monotonic()
+        with pytest.raises(RuntimeError, match="did not start: it exited with status 1"):
+            TestClient(broken, process=True, timeout=5).start()
+        assert time.monotonic() - t0 < 5  # the child's exit is noticed, not waited out
+        with open(marker) as f:
+            assert len(f.read().split()) == 1  # a failed start is not retried

@@ -368,6 +368,36 @@ def test_server_refuses_bad_limits_and_busy_port():
         a.close()
 
 
+def test_server_checks_its_cors_policy():
+    with pytest.raises(TypeError):
+        _squall.Server(port=0, cors=["*"])
+    with pytest.raises(TypeError, match="allow_origins"):
+        _squall.Server(port=0, cors={"allow_origins": ["*"]})
+    with pytest.raises(ValueError, match=r"cors\[allow_headers\] holds a control character"):
+        _squall.Server(port=0, cors={"allow_origins": "*", "allow_headers": "X-A\r\nX-B: 1"})
+    with pytest.raises(ValueError, match="max_age"):
+        _squall.Server(port=0, cors={"max_age": -5})
+
+    class Boom:
+        def __bool__(self):
+            raise ZeroDivisionError("from __bool__")
+
+    with pytest.raises(ZeroDivisionError):  # the error itself, not a SystemError
+        _squall.Server(port=0, cors={"allow_origins": "*", "allow_credentials": Boom()})
+
+    policy = {"allow_origins": "https://a.example"}
+
+    class Mutating:
+        def __bool__(self):
+            # Drops the last reference to the origins' str while the binding converts flags.
+            policy["allow_origins"] = "https://b" + ".example"
+            return True
+
+    policy["allow_credentials"] = Mutating()
+    server = _squall.Server(port=0, cors=policy)  # the policy as it stands afterwards
+    server.close()
+
+
 def test_limits_reach_the_core():
     def echo(body=None):
         return body
