@@ -51,7 +51,7 @@ $(BUILD)/squall-cserver: $(CSERVER_SRC) $(BUILD)/libsquallcore.a
 $(BUILD)/squall-cserver-san: $(CSERVER_SRC) $(BUILD)/libsquallcore-san.a
 	$(CC) $(STD) $(WARN) -O1 -g $(SAN) $(CSERVER_SRC) $(BUILD)/libsquallcore-san.a $(LIBS) -o $@
 
-$(BUILD)/tests/%: tests/c/%.c tests/c/sq_test.h $(BUILD)/libsquallcore-san.a
+$(BUILD)/tests/%: tests/c/%.c tests/c/sq_test.h tests/c/sq_test_socket.h $(BUILD)/libsquallcore-san.a
 	@mkdir -p $(dir $@)
 	$(CC) $(STD) $(WARN) -O1 -g $(SAN) -Itests/c $< $(BUILD)/libsquallcore-san.a $(LIBS) -o $@
 

@@ -5,6 +5,7 @@
  * an unavailable server answers 503 with Retry-After before routing. The
  * server runs on an ephemeral port, polled from this thread. */
 #include "sq_test.h"
+#include "sq_test_socket.h"
 
 #include "squall/server.h"
 
@@ -40,20 +41,9 @@ static sq_server *start(sq_config *cfg) {
 
 /* Sends `req` (which asks for Connection: close) and reads to EOF. */
 static void exchange(sq_server *s, const char *req, char *out, size_t cap) {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)sq_server_port(s))};
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    SQ_CHECK_EQ_INT(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
+    int fd = sq_test_dial(s);
     send(fd, req, strlen(req), 0);
-    size_t n = 0;
-    out[0] = '\0';
-    for (int i = 0; i < 400; i++) {
-        sq_server_poll(s, 5);
-        ssize_t r = recv(fd, out + n, cap - 1 - n, MSG_DONTWAIT);
-        if (r > 0) n += (size_t)r;
-        out[n] = '\0';
-        if (r == 0 || n == cap - 1) break;
-    }
+    sq_test_collect(s, fd, out, cap, NULL);
     close(fd);
 }
 

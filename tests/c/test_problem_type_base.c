@@ -7,6 +7,7 @@
  * is too long or holds control characters is refused by sq_server_create.
  * The server runs on an ephemeral port, polled from this thread. */
 #include "sq_test.h"
+#include "sq_test_socket.h"
 
 #include "squall/server.h"
 #include "squall/validator.h"
@@ -43,28 +44,12 @@ static sq_server *start(sq_config *cfg, const sq_validator *v, int *err) {
     return s;
 }
 
-static int dial(sq_server *s) {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)sq_server_port(s))};
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    SQ_CHECK_EQ_INT(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
-    return fd;
-}
-
 /* One request on a fresh connection; polls until the reply's JSON body has
  * arrived (or EOF / 2 s). Returns the whole reply, NUL-terminated. */
 static void exchange(sq_server *s, const char *req, char *out, size_t cap) {
-    int fd = dial(s);
+    int fd = sq_test_dial(s);
     send(fd, req, strlen(req), 0);
-    size_t n = 0;
-    out[0] = '\0';
-    for (int i = 0; i < 400; i++) {
-        sq_server_poll(s, 5);
-        ssize_t r = recv(fd, out + n, cap - 1 - n, MSG_DONTWAIT);
-        if (r > 0) n += (size_t)r;
-        out[n] = '\0';
-        if (r == 0 || strstr(out, "}") || n == cap - 1) break;
-    }
+    sq_test_collect(s, fd, out, cap, "}");
     close(fd);
 }
 

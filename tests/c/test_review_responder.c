@@ -11,6 +11,7 @@
  * - No SIGPIPE from the library, whatever the application's signal setup
  *   (the big-body writev path too). */
 #include "sq_test.h"
+#include "sq_test_socket.h"
 
 #include "squall/server.h"
 
@@ -64,37 +65,18 @@ static sq_server *start(void) {
     return s;
 }
 
-static int dial(sq_server *s) {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)sq_server_port(s))};
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    SQ_CHECK_EQ_INT(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
-    return fd;
-}
-
-static size_t collect(sq_server *s, int fd, char *out, size_t cap, const char *want) {
-    size_t n = 0;
-    for (int i = 0; i < 400; i++) {
-        sq_server_poll(s, 5);
-        ssize_t r = recv(fd, out + n, cap - 1 - n, MSG_DONTWAIT);
-        if (r > 0) n += (size_t)r;
-        out[n] = '\0';
-        if (r == 0 || (want && strstr(out, want)) || n == cap - 1) break;
-    }
-    return n;
-}
 
 /* The first response's head ends at the first blank line; the next one
  * must start right there. */
 static void check_bodyless_stream(const char *path, const char *status_line) {
     sq_server *s = start();
     if (!s) return;
-    int fd = dial(s);
+    int fd = sq_test_dial(s);
     char req[128];
     int n = snprintf(req, sizeof req, "GET %s HTTP/1.1\r\nHost: a\r\n\r\nGET /plain HTTP/1.1\r\nHost: a\r\n\r\n", path);
     send(fd, req, (size_t)n, 0);
     char buf[4096];
-    collect(s, fd, buf, sizeof buf, "next");
+    sq_test_collect(s, fd, buf, sizeof buf, "next");
     SQ_CHECK_EQ_INT(rc_begin, 0);
     SQ_CHECK_EQ_INT(rc_end, 0);
     SQ_CHECK(strncmp(buf, status_line, strlen(status_line)) == 0);
@@ -121,12 +103,12 @@ static void test_stream_304_has_no_body_framing(void) {
 static void test_interim_status_is_not_a_final_answer(void) {
     sq_server *s = start();
     if (!s) return;
-    int fd = dial(s);
+    int fd = sq_test_dial(s);
     const char req[] = "GET /r103 HTTP/1.1\r\nHost: a\r\n\r\nGET /s101 HTTP/1.1\r\nHost: a\r\n\r\n"
                        "GET /plain HTTP/1.1\r\nHost: a\r\n\r\n";
     send(fd, req, sizeof req - 1, 0);
     char buf[8192];
-    collect(s, fd, buf, sizeof buf, "next");
+    sq_test_collect(s, fd, buf, sizeof buf, "next");
     SQ_CHECK_EQ_INT(rc_respond, SQ_EINVAL);
     SQ_CHECK_EQ_INT(rc_begin, SQ_EINVAL);
     SQ_CHECK(strncmp(buf, "HTTP/1.1 500 ", 13) == 0);
@@ -171,7 +153,7 @@ static void test_big_body_to_reset_peer_raises_no_sigpipe(void) {
     sq_server *s = start();
     if (!s) return;
     held = NULL;
-    int fd = dial(s);
+    int fd = sq_test_dial(s);
     send(fd, "GET /hold HTTP/1.1\r\nHost: a\r\n\r\n", 31, 0);
     for (int i = 0; i < 100 && !held; i++) sq_server_poll(s, 5);
     SQ_CHECK(held != NULL);
@@ -209,11 +191,11 @@ static void test_long_allow_line_is_not_truncated(void) {
         strcat(methods, m);
     }
     SQ_CHECK_EQ_INT(sq_server_add_route(s, methods, "/many", &kinds[K_PLAIN], NULL, 0), 0);
-    int fd = dial(s);
+    int fd = sq_test_dial(s);
     const char req[] = "DELETE /many HTTP/1.1\r\nHost: a\r\n\r\nGET /many HTTP/1.1\r\nHost: a\r\n\r\n";
     send(fd, req, sizeof req - 1, 0);
     char buf[8192];
-    collect(s, fd, buf, sizeof buf, "next");
+    sq_test_collect(s, fd, buf, sizeof buf, "next");
     SQ_CHECK(strncmp(buf, "HTTP/1.1 405 ", 13) == 0);
     SQ_CHECK(strstr(buf, ", METHOD039\r\n") != NULL);
     char *cl = strstr(buf, "\r\nContent-Length: ");

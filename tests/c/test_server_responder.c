@@ -4,6 +4,7 @@
  * value, stream back-pressure with on_writable, a validated route answering
  * 422 itself, and graceful shutdown. */
 #include "sq_test.h"
+#include "sq_test_socket.h"
 
 #include "squall/server.h"
 #include "squall/validator.h"
@@ -150,39 +151,18 @@ static sq_server *start(sq_config *cfg, sq_validator *v) {
     return s;
 }
 
-static int dial(sq_server *s) {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)sq_server_port(s))};
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    SQ_CHECK_EQ_INT(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
-    return fd;
-}
-
-/* Poll the server until `fd` has received a response containing `want`
- * (or EOF / 2 s). Returns bytes read into out (NUL-terminated). */
-static size_t collect(sq_server *s, int fd, char *out, size_t cap, const char *want) {
-    size_t n = 0;
-    for (int i = 0; i < 400; i++) {
-        sq_server_poll(s, 5);
-        ssize_t r = recv(fd, out + n, cap - 1 - n, MSG_DONTWAIT);
-        if (r > 0) n += (size_t)r;
-        out[n] = '\0';
-        if (r == 0 || (want && strstr(out, want)) || n == cap - 1) break;
-    }
-    return n;
-}
 
 static void test_sync_and_threaded_answers(void) {
     sq_config cfg;
     sq_config_init(&cfg);
     sq_server *s = start(&cfg, NULL);
     if (!s) return;
-    int fd = dial(s);
+    int fd = sq_test_dial(s);
     const char req[] = "GET /thread HTTP/1.1\r\nHost: a\r\n\r\nPOST /sync HTTP/1.1\r\nHost: a\r\n"
                        "Content-Length: 4\r\n\r\nping";
     send(fd, req, sizeof req - 1, 0);
     char buf[4096];
-    collect(s, fd, buf, sizeof buf, "ping");
+    sq_test_collect(s, fd, buf, sizeof buf, "ping");
     pthread_join(worker, NULL);
     SQ_CHECK_EQ_INT(last_rc, 0);
     char *first = strstr(buf, "HTTP/1.1 201 Created");
@@ -201,7 +181,7 @@ static void test_client_gone_then_egone(void) {
     if (!s) return;
     cancels = 0;
     held = NULL;
-    int fd = dial(s);
+    int fd = sq_test_dial(s);
     send(fd, "GET /hold HTTP/1.1\r\nHost: a\r\n\r\n", 31, 0);
     for (int i = 0; i < 100 && !held; i++) sq_server_poll(s, 5);
     SQ_CHECK(held != NULL);
@@ -222,10 +202,10 @@ static void test_bad_header_value_gives_500(void) {
     sq_config_init(&cfg);
     sq_server *s = start(&cfg, NULL);
     if (!s) return;
-    int fd = dial(s);
+    int fd = sq_test_dial(s);
     send(fd, "GET /badhdr HTTP/1.1\r\nHost: a\r\n\r\n", 33, 0);
     char buf[4096];
-    collect(s, fd, buf, sizeof buf, "}");
+    sq_test_collect(s, fd, buf, sizeof buf, "}");
     SQ_CHECK_EQ_INT(last_rc, SQ_EINVAL);
     SQ_CHECK(strncmp(buf, "HTTP/1.1 500 ", 13) == 0);
     SQ_CHECK(strstr(buf, "Set-Cookie") == NULL);
@@ -240,7 +220,7 @@ static void test_stream_back_pressure(void) {
     sq_server *s = start(&cfg, NULL);
     if (!s) return;
     writables = 0;
-    int fd = dial(s);
+    int fd = sq_test_dial(s);
     send(fd, "GET /stream HTTP/1.1\r\nHost: a\r\n\r\n", 33, 0);
     for (int i = 0; i < 100; i++) sq_server_poll(s, 2);
     SQ_CHECK(stream_left > 0); /* the unread client holds the stream back */
@@ -275,16 +255,16 @@ static void test_validator_failure_answered_by_core(void) {
     sq_server *s = start(&cfg, v);
     if (s) {
         saw_validation = 0;
-        int fd = dial(s);
+        int fd = sq_test_dial(s);
         send(fd, "GET /items/abc HTTP/1.1\r\nHost: a\r\n\r\n", 36, 0);
         char buf[4096];
-        collect(s, fd, buf, sizeof buf, "}");
+        sq_test_collect(s, fd, buf, sizeof buf, "}");
         SQ_CHECK(strncmp(buf, "HTTP/1.1 422 ", 13) == 0);
         SQ_CHECK(strstr(buf, "application/problem+json") != NULL);
         SQ_CHECK(strstr(buf, "int_parsing") != NULL);
         SQ_CHECK_EQ_INT(saw_validation, 0); /* the handler was not called */
         send(fd, "GET /items/42 HTTP/1.1\r\nHost: a\r\n\r\n", 35, 0);
-        collect(s, fd, buf, sizeof buf, "valid");
+        sq_test_collect(s, fd, buf, sizeof buf, "valid");
         SQ_CHECK(strstr(buf, "200 OK") != NULL);
         SQ_CHECK_EQ_INT(saw_validation, 1);
         close(fd);
@@ -301,7 +281,7 @@ static void test_graceful_shutdown(void) {
     if (!s) return;
     held = NULL;
     cancels = 0;
-    int busy = dial(s), idle = dial(s);
+    int busy = sq_test_dial(s), idle = sq_test_dial(s);
     send(busy, "GET /hold HTTP/1.1\r\nHost: a\r\n\r\n", 31, 0);
     for (int i = 0; i < 100 && !held; i++) sq_server_poll(s, 5);
     SQ_CHECK(held != NULL);
@@ -311,7 +291,7 @@ static void test_graceful_shutdown(void) {
     char buf[1024];
     SQ_CHECK_EQ_INT(recv(idle, buf, sizeof buf, MSG_DONTWAIT), 0); /* idle one closed */
     if (held) SQ_CHECK_EQ_INT(sq_respond(held, 200, NULL, 0, "bye", 3), 0);
-    collect(s, busy, buf, sizeof buf, "bye");
+    sq_test_collect(s, busy, buf, sizeof buf, "bye");
     SQ_CHECK(strstr(buf, "Connection: close") != NULL);
     close(busy); /* the server lingers until the client closes too */
     for (int i = 0; i < 200 && !sq_server_is_drained(s); i++) sq_server_poll(s, 5);
@@ -328,7 +308,7 @@ static void test_late_answer_continues_pipeline_without_reentry(void) {
     if (!s) return;
     held = NULL;
     reentered = 0;
-    int fd = dial(s);
+    int fd = sq_test_dial(s);
     const char req[] = "GET /hold HTTP/1.1\r\nHost: a\r\n\r\nPOST /sync HTTP/1.1\r\nHost: a\r\n"
                        "Content-Length: 6\r\n\r\nsecond";
     send(fd, req, sizeof req - 1, 0);
@@ -340,7 +320,7 @@ static void test_late_answer_continues_pipeline_without_reentry(void) {
         inside_respond = 0;
     }
     char buf[4096];
-    collect(s, fd, buf, sizeof buf, "second");
+    sq_test_collect(s, fd, buf, sizeof buf, "second");
     SQ_CHECK_EQ_INT(reentered, 0);
     char *a = strstr(buf, "first"), *b = strstr(buf, "second");
     SQ_CHECK(a && b && a < b);
@@ -353,10 +333,10 @@ static void test_stream_from_other_thread(void) {
     sq_config_init(&cfg);
     sq_server *s = start(&cfg, NULL);
     if (!s) return;
-    int fd = dial(s);
+    int fd = sq_test_dial(s);
     send(fd, "GET /tstream HTTP/1.1\r\nHost: a\r\n\r\n", 34, 0);
     char buf[4096];
-    collect(s, fd, buf, sizeof buf, "0\r\n\r\n");
+    sq_test_collect(s, fd, buf, sizeof buf, "0\r\n\r\n");
     pthread_join(worker, NULL);
     SQ_CHECK_EQ_INT(last_rc, 0);
     SQ_CHECK(strstr(buf, "Transfer-Encoding: chunked\r\n") != NULL);
@@ -372,7 +352,7 @@ static void test_big_stream_from_other_thread_back_pressure(void) {
     sq_server *s = start(&cfg, NULL);
     if (!s) return;
     big_eagain = 0;
-    int fd = dial(s);
+    int fd = sq_test_dial(s);
     send(fd, "GET /tbig HTTP/1.1\r\nHost: a\r\n\r\n", 31, 0);
     for (int i = 0; i < 100; i++) sq_server_poll(s, 2); /* not reading yet */
     SQ_CHECK(big_eagain > 0);
