@@ -39,6 +39,13 @@ static sq_server *start(sq_config *cfg) {
     return s;
 }
 
+static sq_server *start_with_cors(const sq_cors_config *cors) {
+    sq_config cfg;
+    sq_config_init(&cfg);
+    cfg.cors = cors;
+    return start(&cfg);
+}
+
 /* Sends `req` (which asks for Connection: close) and reads to EOF. */
 static void exchange(sq_server *s, const char *req, char *out, size_t cap) {
     int fd = sq_test_dial(s);
@@ -81,10 +88,7 @@ static void test_listed_origins(void) {
                            .allow_headers = "X-Token",
                            .expose_headers = "X-Total-Count",
                            .max_age = 600};
-    sq_config cfg;
-    sq_config_init(&cfg);
-    cfg.cors = &cors;
-    sq_server *s = start(&cfg);
+    sq_server *s = start_with_cors(&cors);
     if (!s) return;
     char buf[4096];
     handler_calls = 0;
@@ -152,10 +156,7 @@ static void test_listed_origins(void) {
 
 static void test_any_origin(void) {
     sq_cors_config cors = {.allow_origins = "*", .allow_methods = "*", .allow_headers = "*", .max_age = -1};
-    sq_config cfg;
-    sq_config_init(&cfg);
-    cfg.cors = &cors;
-    sq_server *s = start(&cfg);
+    sq_server *s = start_with_cors(&cors);
     if (!s) return;
     char buf[4096];
     exchange(s, PREFLIGHT("https://x.example", "PATCH", "Access-Control-Request-Headers: X-Anything\r\n"), buf,
@@ -176,10 +177,7 @@ static void test_credentials_and_private_network(void) {
                            .allow_credentials = 1,
                            .allow_private_network = 1,
                            .max_age = 5};
-    sq_config cfg;
-    sq_config_init(&cfg);
-    cfg.cors = &cors;
-    sq_server *s = start(&cfg);
+    sq_server *s = start_with_cors(&cors);
     if (!s) return;
     char buf[4096];
     exchange(s, "GET /items HTTP/1.1\r\nHost: a\r\nConnection: close\r\nOrigin: https://c.example\r\n\r\n", buf,
