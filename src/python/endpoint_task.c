@@ -41,6 +41,8 @@ typedef struct sqpy_task {
     PyObject *fut_waiter; /* the Future the coroutine waits for, or NULL */
     PyObject *result;     /* FINISHED without exception */
     PyObject *exception;  /* FINISHED with exception, or CANCELLED's CancelledError (may be NULL) */
+    PyObject *exception_tb; /* its traceback when it finished: result() restores it, so
+                             * raising the same object again does not grow it (asyncio) */
     PyObject *cancel_msg;
     PyObject *callbacks;  /* list of (fn, context) tuples, or NULL */
     PyObject *name;       /* NULL: the default name */
@@ -164,6 +166,8 @@ static void finish(sqpy_task *t, int state, PyObject *result, PyObject *exceptio
     t->state = state;
     t->result = result;
     t->exception = exception;
+    if (exception != NULL && state == TASK_FINISHED)
+        t->exception_tb = PyException_GetTraceback(exception); /* new reference or NULL */
     Py_CLEAR(t->fut_waiter);
     PyObject *cbs = t->callbacks;
     t->callbacks = NULL;
@@ -200,6 +204,10 @@ PyObject *sqpy_task_result(PyObject *task) {
         return NULL;
     }
     if (t->exception != NULL) {
+        /* Each raise appends frames to the exception's traceback: start
+         * from the one it finished with, as Future.result() does. */
+        if (PyException_SetTraceback(t->exception, t->exception_tb != NULL ? t->exception_tb : Py_None) < 0)
+            return NULL;
         PyErr_SetObject((PyObject *)Py_TYPE(t->exception), t->exception);
         return NULL;
     }
@@ -437,7 +445,7 @@ PyObject *sqpy_task_start(sqpy_state *st, PyObject *loop, PyObject *coro) {
     t->loop = Py_NewRef(loop);
     t->coro = Py_NewRef(coro);
     t->context = PyContext_CopyCurrent();
-    t->fut_waiter = t->result = t->exception = t->cancel_msg = t->callbacks = t->name = NULL;
+    t->fut_waiter = t->result = t->exception = t->exception_tb = t->cancel_msg = t->callbacks = t->name = NULL;
     t->owner = NULL;
     t->weakreflist = NULL;
     t->state = TASK_PENDING;
@@ -864,6 +872,7 @@ static int task_traverse(PyObject *self, visitproc visit, void *arg) {
     Py_VISIT(t->fut_waiter);
     Py_VISIT(t->result);
     Py_VISIT(t->exception);
+    Py_VISIT(t->exception_tb);
     Py_VISIT(t->cancel_msg);
     Py_VISIT(t->callbacks);
     Py_VISIT(t->name);
@@ -879,6 +888,7 @@ static int task_clear(PyObject *self) {
     Py_CLEAR(t->fut_waiter);
     Py_CLEAR(t->result);
     Py_CLEAR(t->exception);
+    Py_CLEAR(t->exception_tb);
     Py_CLEAR(t->cancel_msg);
     Py_CLEAR(t->callbacks);
     Py_CLEAR(t->name);

@@ -9,6 +9,7 @@ import contextvars
 import socket
 import threading
 import time
+import traceback
 
 import pytest
 from test_binding_support import Route, TeapotError, Worker, get, needs_ext, param, spec
@@ -403,6 +404,13 @@ def test_endpoint_task_result_exception_and_done_callbacks():
         t = loop.run_until_complete(main())
         assert isinstance(t.exception(), ValueError)
         assert called == ["removed", t]
+        # Raising the stored exception again does not grow its traceback.
+        depths = []
+        for _ in range(3):
+            with pytest.raises(ValueError) as info:
+                t.result()
+            depths.append(len(traceback.extract_tb(info.value.__traceback__)))
+        assert depths[0] == depths[1] == depths[2]
         v = _squall.start_endpoint_task(returns_exception_object(), loop)
         assert v.done() and v.exception() is None
         assert isinstance(v.result(), ValueError)
