@@ -1,5 +1,5 @@
 /* libFuzzer driver for the CORS decision (src/core/cors.c).
- * Input: byte 0 picks one of three policies, the rest is a request head
+ * Input: byte 0 picks one of four policies (one with an origin pattern), the rest is a request head
  * parsed by sq_http1_parse_request. For every head that parses, checks that
  * the decision is one of the known kinds and that the header lines it
  * produces are well formed: "Name: value\r\n" each, no CR or LF anywhere
@@ -12,12 +12,15 @@
 #include "squall/arena.h"
 #include "squall/http1_parser.h"
 
-static const sq_cors_config POLICIES[3] = {
+#define NUM_POLICIES 4
+static const sq_cors_config POLICIES[NUM_POLICIES] = {
     {.allow_origins = "https://a.example, https://b.example", .allow_methods = "GET, POST",
      .allow_headers = "X-Token", .expose_headers = "X-Total-Count", .max_age = 600},
     {.allow_origins = "*", .allow_methods = "*", .allow_headers = "*", .max_age = -1},
     {.allow_origins = "*", .allow_methods = "PUT", .allow_credentials = 1, .allow_private_network = 1,
      .max_age = 0},
+    {.allow_origins = "https://a.example", .allow_origin_regex = "https://[a-z0-9.-]+\\.example\\.org(:[0-9]+)?",
+     .allow_methods = "GET", .allow_credentials = 1, .max_age = 60},
 };
 
 static void check_lines(sq_slice l) {
@@ -37,16 +40,16 @@ static void check_lines(sq_slice l) {
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-    static sq__cors *policies[3];
+    static sq__cors *policies[NUM_POLICIES];
     if (!policies[0]) {
-        for (int i = 0; i < 3; i++) {
+        for (int i = 0; i < NUM_POLICIES; i++) {
             int err = 0;
             policies[i] = sq__cors_compile(&POLICIES[i], &err);
             assert(policies[i]);
         }
     }
     if (size < 1) return 0;
-    const sq__cors *c = policies[data[0] % 3];
+    const sq__cors *c = policies[data[0] % NUM_POLICIES];
     sq_header_view headers[32];
     sq_http1_request req;
     sq_http1_request_init(&req, headers, 32);

@@ -50,6 +50,11 @@ typedef struct sq_cors_config {
     const char *allow_methods;
     const char *allow_headers;
     const char *expose_headers;
+    /* NULL or a PCRE2 pattern an origin may match as a whole (Starlette's
+     * allow_origin_regex, e.g. "https://.*\\.example\\.org"), besides
+     * the exact allow_origins; an invalid pattern fails sq_server_create
+     * with SQ_EINVAL. */
+    const char *allow_origin_regex;
     int allow_credentials;     /* the origin is echoed, never "*" */
     int allow_private_network; /* Access-Control-Allow-Private-Network on preflights that ask */
     int max_age;               /* seconds a preflight may be cached; < 0: no Max-Age */

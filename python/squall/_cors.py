@@ -9,6 +9,7 @@ a FastAPI app passes to ``app.add_middleware(CORSMiddleware, ...)`` today.
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -32,6 +33,9 @@ class CORS:
     """Cross-origin resource sharing, answered by the engine.
 
     ``allow_origins``: exact origins (``"https://app.example.com"``) or ``["*"]``.
+    ``allow_origin_regex``: a pattern an origin may match as a whole instead
+    (``r"https://.*\\.example\\.org"``); the engine runs it with PCRE2, whose
+    syntax agrees with Python's ``re`` for such patterns.
     ``allow_methods`` / ``allow_headers``: what a preflight may ask for (``["*"]``
     for any; header names ignore case; Accept, Accept-Language, Content-Language
     and Content-Type are always allowed). ``allow_credentials`` echoes the
@@ -50,6 +54,7 @@ class CORS:
     """
 
     allow_origins: Sequence[str] = ()
+    allow_origin_regex: str | None = None
     allow_methods: Sequence[str] = ("GET",)
     allow_headers: Sequence[str] = ()
     allow_credentials: bool = False
@@ -60,6 +65,16 @@ class CORS:
     def __post_init__(self) -> None:
         for name in ("allow_origins", "allow_methods", "allow_headers", "expose_headers"):
             object.__setattr__(self, name, _items(name, getattr(self, name)))
+        pattern = self.allow_origin_regex
+        if pattern is not None:
+            if not isinstance(pattern, str) or not pattern:
+                raise TypeError(f"CORS allow_origin_regex must be a non-empty str or None, not {pattern!r}")
+            if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in pattern):
+                raise ValueError("CORS allow_origin_regex holds a control character")
+            try:
+                re.compile(pattern)
+            except re.error as e:
+                raise ValueError(f"CORS allow_origin_regex {pattern!r}: {e}") from None
         age = self.max_age
         if age is not None and (isinstance(age, bool) or not isinstance(age, int) or not 0 <= age < 2**31):
             raise ValueError(f"CORS max_age must be None or seconds from 0 to 2**31-1, not {age!r}")
@@ -71,6 +86,7 @@ class CORS:
             "allow_methods": ", ".join(self.allow_methods),
             "allow_headers": ", ".join(self.allow_headers),
             "expose_headers": ", ".join(self.expose_headers),
+            "allow_origin_regex": self.allow_origin_regex,
             "allow_credentials": self.allow_credentials,
             "allow_private_network": self.allow_private_network,
             "max_age": self.max_age,

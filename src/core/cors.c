@@ -16,6 +16,8 @@
 
 #include "http1_chars.h"
 
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +31,7 @@ typedef struct {
 struct sq__cors {
     char *store; /* the copied lists the slices point into */
     item_list origins, methods, headers;
+    pcre2_code *origin_re; /* allow_origin_regex, anchored at both ends; NULL without one */
     int allow_credentials, allow_private_network;
     int echo_origin;     /* Allow-Origin repeats the request's origin */
     char *methods_line;  /* "Access-Control-Allow-Methods: GET, POST\r\n" (NULL for "*") */
@@ -101,6 +104,7 @@ sq__cors *sq__cors_compile(const sq_cors_config *cfg, int *err) {
         if (!printable(lists[i])) return NULL;
         total += (lists[i] ? strlen(lists[i]) : 0) + 1;
     }
+    if (!printable(cfg->allow_origin_regex)) return NULL;
     *err = SQ_ENOMEM;
     sq__cors *c = calloc(1, sizeof *c);
     if (!c) return NULL;
@@ -110,6 +114,19 @@ sq__cors *sq__cors_compile(const sq_cors_config *cfg, int *err) {
     c->preflight_tail = malloc(128);
     c->actual_tail = malloc(total * 2 + 128);
     if (!c->store || !c->methods_line || !c->preflight_tail || !c->actual_tail) goto fail;
+    if (cfg->allow_origin_regex) {
+        int code;
+        PCRE2_SIZE at;
+        /* Anchored at both ends: Starlette matches with re.fullmatch, and a
+         * pattern that may match inside an origin would let
+         * "https://example.org.evil.com" through. */
+        c->origin_re = pcre2_compile((PCRE2_SPTR)cfg->allow_origin_regex, PCRE2_ZERO_TERMINATED,
+                                     PCRE2_ANCHORED | PCRE2_ENDANCHORED, &code, &at, NULL);
+        if (!c->origin_re) {
+            *err = code == PCRE2_ERROR_NOMEMORY ? SQ_ENOMEM : SQ_EINVAL;
+            goto fail;
+        }
+    }
     item_list expose = {0};
     item_list *dst[4] = {&c->origins, &c->methods, &c->headers, &expose};
     char *p = c->store;
@@ -149,6 +166,7 @@ fail:
 
 void sq__cors_free(sq__cors *c) {
     if (!c) return;
+    pcre2_code_free(c->origin_re);
     free(c->origins.items);
     free(c->methods.items);
     free(c->headers.items);
@@ -159,11 +177,21 @@ void sq__cors_free(sq__cors *c) {
     free(c);
 }
 
+/* 1 when the pattern matches the whole origin, 0 when not, -1 without
+ * memory for the match (the origin is then refused). */
+static int origin_matches(const sq__cors *c, sq_slice origin) {
+    pcre2_match_data *md = pcre2_match_data_create(1, NULL);
+    if (!md) return -1;
+    int rc = pcre2_match(c->origin_re, (PCRE2_SPTR)origin.base, origin.len, 0, 0, md, NULL);
+    pcre2_match_data_free(md);
+    return rc >= 0;
+}
+
 static int origin_allowed(const sq__cors *c, sq_slice origin) {
     if (c->origins.any) return 1;
     for (size_t i = 0; i < c->origins.n; i++)
         if (eq(c->origins.items[i], origin)) return 1;
-    return 0;
+    return c->origin_re && origin_matches(c, origin) == 1;
 }
 
 static int method_allowed(const sq__cors *c, sq_slice m) {

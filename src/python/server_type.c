@@ -116,16 +116,16 @@ done:
 }
 
 /* cors={"allow_origins": "a, b", "allow_methods": ..., "allow_headers": ...,
- * "expose_headers": ..., "allow_credentials": bool, "allow_private_network":
- * bool, "max_age": int}: squall._cors.CORS renders it (lists joined).
+ * "expose_headers": ..., "allow_origin_regex": str or None, "allow_credentials":
+ * bool, "allow_private_network": bool, "max_age": int}: squall._cors.CORS renders it (lists joined).
  *
  * The flags are converted first: __bool__ / __index__ may run Python that
  * changes the dict. Each list's str is then held (a strong reference in
  * held[], released by the caller after sq_server_create has copied the
  * policy), so its UTF-8 buffer lives while the GIL is released. */
-enum { CORS_TEXTS = 4 };
-static const char *const CORS_TEXT_KEYS[CORS_TEXTS] = {"allow_origins", "allow_methods",
-                                                        "allow_headers", "expose_headers"};
+enum { CORS_TEXTS = 5 };
+static const char *const CORS_TEXT_KEYS[CORS_TEXTS] = {"allow_origins", "allow_methods", "allow_headers",
+                                                        "expose_headers", "allow_origin_regex"};
 
 static int cors_flag(PyObject *d, const char *key, int *out) {
     PyObject *v = PyDict_GetItemString(d, key); /* borrowed, used at once */
@@ -158,7 +158,7 @@ static int cors_from_dict(PyObject *d, sq_cors_config *c, PyObject *held[CORS_TE
         c->max_age = (int)v;
     }
     const char **texts[CORS_TEXTS] = {&c->allow_origins, &c->allow_methods, &c->allow_headers,
-                                      &c->expose_headers};
+                                      &c->expose_headers, &c->allow_origin_regex};
     for (int i = 0; i < CORS_TEXTS; i++) {
         PyObject *v = PyDict_GetItemString(d, CORS_TEXT_KEYS[i]);
         if (v == NULL || v == Py_None)
@@ -263,11 +263,16 @@ static int server_init(sqpy_server *self, PyObject *args, PyObject *kwds) {
         cfg.cors = &cors_cfg;
     }
     int err = 0;
+    int has_origin_regex = cfg.cors != NULL && cors_cfg.allow_origin_regex != NULL;
     sq_server *srv;
     Py_BEGIN_ALLOW_THREADS srv = sq_server_create(&cfg, &handler, &err);
     Py_END_ALLOW_THREADS cors_release(cors_held);
     if (srv == NULL) {
-        if (err == SQ_EIO && errno != 0)
+        if (err == SQ_EINVAL && has_origin_regex)
+            /* The only refusal left once the binding's own checks passed:
+             * a pattern PCRE2 does not accept (Python's re may have). */
+            PyErr_SetString(PyExc_ValueError, "cors allow_origin_regex is not a valid PCRE2 pattern");
+        else if (err == SQ_EIO && errno != 0)
             PyErr_SetFromErrno(PyExc_OSError);
         else
             PyErr_Format(PyExc_OSError, "cannot create server on %s:%d: %s", host, port,

@@ -193,6 +193,49 @@ static void test_credentials_and_private_network(void) {
     sq_server_destroy(s);
 }
 
+/* allow_origin_regex matches the whole origin (anchored at both ends), next
+ * to the exact list; an invalid pattern refuses the server. */
+static void test_origin_regex(void) {
+    sq_cors_config cors = {.allow_origins = "https://exact.example",
+                           .allow_origin_regex = "https://[a-z]+\\.example\\.org",
+                           .allow_methods = "GET",
+                           .max_age = -1};
+    sq_server *s = start_with_cors(&cors);
+    if (!s) return;
+    char buf[4096];
+    static const char *const allowed[] = {"https://shop.example.org", "https://exact.example"};
+    static const char *const refused[] = {"https://shop.example.org.evil.com", "xhttps://shop.example.org",
+                                          "https://shop.example.orgx", "https://SHOP.example.org"};
+    char req[512], line[256];
+    for (size_t i = 0; i < 2; i++) {
+        snprintf(req, sizeof req, "GET /items HTTP/1.1\r\nHost: a\r\nConnection: close\r\nOrigin: %s\r\n\r\n",
+                 allowed[i]);
+        exchange(s, req, buf, sizeof buf);
+        snprintf(line, sizeof line, "Access-Control-Allow-Origin: %s", allowed[i]);
+        SQ_CHECK(has(buf, line));
+    }
+    for (size_t i = 0; i < 4; i++) {
+        snprintf(req, sizeof req, "GET /items HTTP/1.1\r\nHost: a\r\nConnection: close\r\nOrigin: %s\r\n\r\n",
+                 refused[i]);
+        exchange(s, req, buf, sizeof buf);
+        SQ_CHECK(status_is(buf, 200));
+        SQ_CHECK(lacks(buf, "Access-Control-Allow-Origin"));
+    }
+    sq_server_destroy(s);
+
+    sq_cors_config bad = {.allow_origins = "", .allow_origin_regex = "https://(", .max_age = -1};
+    sq_config cfg;
+    sq_config_init(&cfg);
+    cfg.cors = &bad;
+    cfg.port = 0;
+    sq_handler h = {.on_request = on_request, .on_cancel = on_cancel};
+    int err = 0;
+    sq_server *b = sq_server_create(&cfg, &h, &err);
+    SQ_CHECK(b == NULL);
+    SQ_CHECK_EQ_INT(err, SQ_EINVAL);
+    if (b) sq_server_destroy(b);
+}
+
 static void test_policy_with_control_bytes_is_refused(void) {
     sq_cors_config cors = {.allow_origins = "https://a.example\r\nX-Injected: 1", .max_age = -1};
     sq_config cfg;
@@ -243,6 +286,7 @@ int main(void) {
     SQ_RUN(test_listed_origins);
     SQ_RUN(test_any_origin);
     SQ_RUN(test_credentials_and_private_network);
+    SQ_RUN(test_origin_regex);
     SQ_RUN(test_policy_with_control_bytes_is_refused);
     SQ_RUN(test_unavailable);
     return SQ_TEST_SUMMARY();

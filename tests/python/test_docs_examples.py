@@ -828,6 +828,7 @@ def test_cors() -> None:
     app = Squall(
         cors=CORS(
             allow_origins=["https://app.example.com"],
+            allow_origin_regex=r"https://.*\.example\.org",
             allow_methods=["GET", "POST"],
             allow_headers=["X-Token"],
             expose_headers=["X-Total-Count"],
@@ -864,6 +865,10 @@ def test_cors() -> None:
         assert r.headers["vary"] == "Origin"
         assert r.headers["access-control-expose-headers"] == "X-Total-Count"
         r = client.get("/items", headers={"Origin": "https://other.example.com"})
+        assert "access-control-allow-origin" not in r.headers
+        r = client.get("/items", headers={"Origin": "https://shop.example.org"})
+        assert r.headers["access-control-allow-origin"] == "https://shop.example.org"
+        r = client.get("/items", headers={"Origin": "https://shop.example.org.evil.com"})
         assert "access-control-allow-origin" not in r.headers
 
 
