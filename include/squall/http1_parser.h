@@ -57,6 +57,11 @@ typedef struct sq_http1_request {
     int _state;
 } sq_http1_request;
 
+/* The error_reason of the two 431 refusals that name another limit than the
+ * header block's size; a caller tells them apart by pointer, not by text. */
+extern const char sq_http1_reason_too_many_headers[];
+extern const char sq_http1_reason_trailers_too_large[];
+
 /* Prepare `req` for a new request; `headers` is the caller's array. */
 void sq_http1_request_init(sq_http1_request *req, sq_header_view *headers, size_t headers_cap);
 

@@ -198,9 +198,9 @@ static const char *limit_message(const sq_config *cfg, int status, const char *d
         snprintf(msg, cap, "Request line exceeds maximum allowed size of %zu bytes", cfg->max_request_line);
         return "URI Too Long";
     case 431:
-        if (detail && strcmp(detail, "too many headers") == 0)
+        if (detail == sq_http1_reason_too_many_headers)
             snprintf(msg, cap, "Request has more than %zu header fields", cfg->max_headers);
-        else if (detail && strncmp(detail, "trailer", 7) == 0)
+        else if (detail == sq_http1_reason_trailers_too_large)
             snprintf(msg, cap, "Request trailers exceed maximum allowed size of %zu bytes",
                      cfg->max_trailer_bytes);
         else

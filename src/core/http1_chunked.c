@@ -91,7 +91,7 @@ static int framing_byte(sq_chunked_decoder *d, unsigned char c, const sq_chunked
     }
     if (s >= CS_TRAILER_START && s <= CS_TRAILER_LF && !(s == CS_TRAILER_START && c == '\r')) {
         if (++d->_trailer_bytes > limits->max_trailer_bytes)
-            return fail(d, 431, "trailer section too large");
+            return fail(d, 431, sq_http1_reason_trailers_too_large);
     }
     switch (s) {
     case CS_SIZE_START:

@@ -39,6 +39,9 @@ int sq__http1_fail(sq_http1_request *req, int status, const char *reason) {
     return (status == 413 || status == 414 || status == 431) ? SQ_ETOOBIG : SQ_EINVAL;
 }
 
+const char sq_http1_reason_too_many_headers[] = "too many headers";
+const char sq_http1_reason_trailers_too_large[] = "trailer section too large";
+
 void sq_http1_request_init(sq_http1_request *req, sq_header_view *headers, size_t headers_cap) {
     memset(req, 0, sizeof *req);
     req->headers = headers;
@@ -183,7 +186,7 @@ static int parse_header_line(sq_http1_request *req, const char *s, size_t n, siz
             return sq__http1_fail(req, 400, "invalid byte in header value");
     while (i > v0 && (s[i - 1] == ' ' || s[i - 1] == '\t')) i--;
 
-    if (req->num_headers >= max_headers) return sq__http1_fail(req, 431, "too many headers");
+    if (req->num_headers >= max_headers) return sq__http1_fail(req, 431, sq_http1_reason_too_many_headers);
     sq_header_view *h = &req->headers[req->num_headers++];
     h->name.base = s;
     h->name.len = name_len;

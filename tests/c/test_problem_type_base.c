@@ -105,6 +105,19 @@ static void check_all_replies(sq_server *s, const char *base) {
     check_limit(buf, 431,
                 "{\"error\":\"Request Header Fields Too Large\",\"message\":\"Request has more than 3 "
                 "header fields\"}");
+    /* The three 431s name the limit that was passed. */
+    char big[400];
+    snprintf(big, sizeof big, "GET /ok HTTP/1.1\r\nHost: a\r\nX-1: %0300d\r\n\r\n", 0);
+    exchange(s, big, buf, sizeof buf);
+    check_limit(buf, 431,
+                "{\"error\":\"Request Header Fields Too Large\",\"message\":\"Request headers exceed "
+                "maximum allowed size of 256 bytes\"}");
+    snprintf(big, sizeof big,
+             "POST /ok HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nx\r\n0\r\nX-T: %040d\r\n\r\n", 0);
+    exchange(s, big, buf, sizeof buf);
+    check_limit(buf, 431,
+                "{\"error\":\"Request Header Fields Too Large\",\"message\":\"Request trailers exceed "
+                "maximum allowed size of 32 bytes\"}");
     char uri[200];
     snprintf(uri, sizeof uri, "GET /%0150d HTTP/1.1\r\nHost: a\r\n\r\n", 0);
     exchange(s, uri, buf, sizeof buf);
@@ -127,6 +140,8 @@ static void run_with_base(const char *configured, const char *expected) {
     cfg.max_body = 1024;
     cfg.max_headers = 3;
     cfg.max_request_line = 100;
+    cfg.max_header_bytes = 256;
+    cfg.max_trailer_bytes = 32;
     cfg.problem_type_base = configured;
     int err = 0;
     sq_server *s = start(&cfg, v, &err);
