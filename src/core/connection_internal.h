@@ -30,6 +30,11 @@
 
 #define SQ__RBUF_SIZE (16 * 1024)
 #define SQ__RBUF_FREE_MAX 256
+/* Spare exchanges kept for reuse. A connection holds one exchange at a time
+ * (pipelined requests wait in its read buffer), so this covers 1,024 busy
+ * connections without a malloc; past it exchanges are freed, and a spike of
+ * 10,000 does not pin ~8 KiB each for the worker's life. */
+#define SQ__EXCHANGE_FREE_MAX 1024
 #define SQ__LINGER_MS 2000
 #define SQ__ACCEPT_PAUSE_MS 100
 #define SQ__ACCEPT_BATCH 64
@@ -170,6 +175,7 @@ struct sq_server {
     sq__conn *dead_list;
 
     sq_responder *ex_free;
+    size_t num_ex_free;
     size_t live_exchanges;
     size_t ex_size;
     char *rbuf_free[SQ__RBUF_FREE_MAX];

@@ -20,6 +20,7 @@ sq_responder *sq__exchange_get(sq_server *s) {
     sq_responder *ex = s->ex_free;
     if (ex) {
         s->ex_free = ex->next_free;
+        s->num_ex_free--;
     } else {
         ex = malloc(s->ex_size);
         if (!ex) return NULL;
@@ -41,10 +42,16 @@ void sq__exchange_unref(sq_responder *ex) {
     sq_server *s = ex->server;
     free(ex->orphan_rbuf);
     ex->orphan_rbuf = NULL;
+    s->live_exchanges--;
+    if (s->num_ex_free >= SQ__EXCHANGE_FREE_MAX) {
+        sq_arena_free(&ex->arena);
+        free(ex);
+        return;
+    }
     sq_arena_reset(&ex->arena);
     ex->next_free = s->ex_free;
     s->ex_free = ex;
-    s->live_exchanges--;
+    s->num_ex_free++;
 }
 
 /* ---- loop-thread implementations ---- */

@@ -354,6 +354,7 @@ void sq_server_destroy(sq_server *s) {
         sq_arena_free(&ex->arena);
         free(ex);
     }
+    s->num_ex_free = 0;
     while (s->num_rbuf_free) free(s->rbuf_free[--s->num_rbuf_free]);
     if (s->listen_io.fd >= 0 && s->listen_io.fd != s->cfg.listen_fd) close(s->listen_io.fd);
     if (s->loop.epfd >= 0) sq__loop_close(&s->loop);
