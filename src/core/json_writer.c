@@ -8,59 +8,18 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "json_escape.h"
 #include "schema_internal.h"
 #include "squall/json.h"
 
 int sq_json_write_string(sq_buf *b, const char *s, size_t len) {
-    static const char hex[] = "0123456789abcdef";
     /* Worst case every byte becomes \u00XX (6 bytes). */
     if (len > (SIZE_MAX - 2) / 6) return SQ_ENOMEM;
     int rc = sq_buf_reserve(b, len * 6 + 2);
     if (rc) return rc;
     char *o = b->data + b->len;
     *o++ = '"';
-    size_t run = 0; /* start of the pending unescaped run */
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c >= 0x80) {
-            /* Valid UTF-8 is copied; an invalid byte (from a value that did
-             * not come through the JSON reader) becomes U+FFFD so the output
-             * stays valid JSON text. */
-            size_t n = sq__utf8_seq_len((const unsigned char *)s + i, (const unsigned char *)s + len);
-            if (n) {
-                i += n - 1;
-                continue;
-            }
-            memcpy(o, s + run, i - run);
-            o += i - run;
-            run = i + 1;
-            memcpy(o, "\\ufffd", 6);
-            o += 6;
-            continue;
-        }
-        if (c >= 0x20 && c != '"' && c != '\\') continue;
-        memcpy(o, s + run, i - run);
-        o += i - run;
-        run = i + 1;
-        *o++ = '\\';
-        switch (c) {
-        case '"': *o++ = '"'; break;
-        case '\\': *o++ = '\\'; break;
-        case '\n': *o++ = 'n'; break;
-        case '\r': *o++ = 'r'; break;
-        case '\t': *o++ = 't'; break;
-        case '\b': *o++ = 'b'; break;
-        case '\f': *o++ = 'f'; break;
-        default:
-            *o++ = 'u';
-            *o++ = '0';
-            *o++ = '0';
-            *o++ = hex[c >> 4];
-            *o++ = hex[c & 15];
-        }
-    }
-    memcpy(o, s + run, len - run);
-    o += len - run;
+    o = sq__json_escape(o, s, len, 1);
     *o++ = '"';
     b->len = (size_t)(o - b->data);
     return 0;

@@ -11,6 +11,8 @@
  * else (TypeError naming the type). */
 #include "squall_py.h"
 
+#include "json_escape.h"
+
 #include <datetime.h>
 #include <stdint.h>
 #include <string.h>
@@ -71,93 +73,15 @@ void sqpy_buf_free(sqpy_buf *b) {
 /* Scalars                                                             */
 /* ------------------------------------------------------------------ */
 
-static const char hexdigits[] = "0123456789abcdef";
-
-/* 1 for the bytes a JSON string cannot hold as-is: control characters,
- * the quote and the backslash. Lets the copy loop test one table entry. */
-/* clang-format off */
-static const unsigned char needs_escape[256] = {
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-    0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    ['\\'] = 1,
-};
-/* clang-format on */
-
-/* Escapes n bytes of UTF-8 into o (which has room for 6 per byte) and
- * returns the new end. Kept out of line: most strings never get here. */
-static char *copy_escaped(char *o, const char *s, size_t n) {
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (!needs_escape[c]) {
-            *o++ = (char)c;
-            continue;
-        }
-        *o++ = '\\';
-        switch (c) {
-        case '"': *o++ = '"'; break;
-        case '\\': *o++ = '\\'; break;
-        case '\n': *o++ = 'n'; break;
-        case '\r': *o++ = 'r'; break;
-        case '\t': *o++ = 't'; break;
-        case '\b': *o++ = 'b'; break;
-        case '\f': *o++ = 'f'; break;
-        default:
-            *o++ = 'u';
-            *o++ = '0';
-            *o++ = '0';
-            *o++ = hexdigits[c >> 4];
-            *o++ = hexdigits[c & 0xF];
-        }
-    }
-    return o;
-}
-
-/* Nonzero if any byte of w is below 0x20, a quote or a backslash: the
- * classic "has a zero byte" bit trick applied to w - 0x20, w ^ '"' and
- * w ^ '\\' in every byte lane. Bytes >= 0x80 (UTF-8) are never flagged. */
-static inline uint64_t swar_hit64(uint64_t w) {
-    const uint64_t ones = 0x0101010101010101ULL;
-    uint64_t q = w ^ (ones * '"'), bs = w ^ (ones * '\\');
-    return (((w - ones * 0x20) & ~w) | ((q - ones) & ~q) | ((bs - ones) & ~bs)) & (ones * 0x80);
-}
-
-static inline uint32_t swar_hit32(uint32_t w) {
-    const uint32_t ones = 0x01010101U;
-    uint32_t q = w ^ (ones * '"'), bs = w ^ (ones * '\\');
-    return (((w - ones * 0x20) & ~w) | ((q - ones) & ~q) | ((bs - ones) & ~bs)) & (ones * 0x80);
-}
-
-/* UTF-8 in, JSON string out: quotes, backslash and control characters are
- * escaped; everything else is copied (the input is valid UTF-8). The
- * common no-escape case copies 8, then 4 bytes at a time. */
+/* UTF-8 in, JSON string out (json_escape.h, the core's rule). Python's own
+ * UTF-8 is valid, so non-ASCII bytes are copied without a check. */
 static inline int write_utf8_string(sqpy_buf *b, const char *s, size_t n) {
     /* Worst case every byte becomes \u00XX (6 bytes) plus the quotes. */
     if (buf_grow(b, n * 6 + 2) < 0)
         return -1;
     char *o = b->data + b->len;
     *o++ = '"';
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8, o += 8) {
-        uint64_t w;
-        memcpy(&w, s + i, 8);
-        if (swar_hit64(w))
-            break;
-        memcpy(o, &w, 8);
-    }
-    if (i + 4 <= n) {
-        uint32_t w;
-        memcpy(&w, s + i, 4);
-        if (!swar_hit32(w)) {
-            memcpy(o, &w, 4);
-            o += 4;
-            i += 4;
-        }
-    }
-    for (; i < n && !needs_escape[(unsigned char)s[i]]; i++)
-        *o++ = s[i];
-    if (i < n)
-        o = copy_escaped(o, s + i, n - i);
+    o = sq__json_escape(o, s, n, 0);
     *o++ = '"';
     b->len = (size_t)(o - b->data);
     return 0;
