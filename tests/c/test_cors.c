@@ -46,6 +46,20 @@ static sq_server *start_with_cors(const sq_cors_config *cors) {
     return start(&cfg);
 }
 
+/* A policy the core must refuse: sq_server_create fails with SQ_EINVAL. */
+static void check_refused(const sq_cors_config *cors) {
+    sq_config cfg;
+    sq_config_init(&cfg);
+    cfg.cors = cors;
+    cfg.port = 0;
+    sq_handler h = {.on_request = on_request, .on_cancel = on_cancel};
+    int err = 0;
+    sq_server *s = sq_server_create(&cfg, &h, &err);
+    SQ_CHECK(s == NULL);
+    SQ_CHECK_EQ_INT(err, SQ_EINVAL);
+    if (s) sq_server_destroy(s);
+}
+
 /* Sends `req` (which asks for Connection: close) and reads to EOF. */
 static void exchange(sq_server *s, const char *req, char *out, size_t cap) {
     int fd = sq_test_dial(s);
@@ -224,30 +238,12 @@ static void test_origin_regex(void) {
     sq_server_destroy(s);
 
     sq_cors_config bad = {.allow_origins = "", .allow_origin_regex = "https://(", .max_age = -1};
-    sq_config cfg;
-    sq_config_init(&cfg);
-    cfg.cors = &bad;
-    cfg.port = 0;
-    sq_handler h = {.on_request = on_request, .on_cancel = on_cancel};
-    int err = 0;
-    sq_server *b = sq_server_create(&cfg, &h, &err);
-    SQ_CHECK(b == NULL);
-    SQ_CHECK_EQ_INT(err, SQ_EINVAL);
-    if (b) sq_server_destroy(b);
+    check_refused(&bad);
 }
 
 static void test_policy_with_control_bytes_is_refused(void) {
     sq_cors_config cors = {.allow_origins = "https://a.example\r\nX-Injected: 1", .max_age = -1};
-    sq_config cfg;
-    sq_config_init(&cfg);
-    cfg.cors = &cors;
-    cfg.port = 0;
-    sq_handler h = {.on_request = on_request, .on_cancel = on_cancel};
-    int err = 0;
-    sq_server *s = sq_server_create(&cfg, &h, &err);
-    SQ_CHECK(s == NULL);
-    SQ_CHECK_EQ_INT(err, SQ_EINVAL);
-    if (s) sq_server_destroy(s);
+    check_refused(&cors);
 }
 
 static void test_unavailable(void) {
