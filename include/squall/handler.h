@@ -170,6 +170,14 @@ int sq_respond(sq_responder *res, int status, const sq_header_out *headers, size
  * and the handler still holds its reference (release it). */
 int sq_stream_begin(sq_responder *res, int status, const sq_header_out *headers,
                     size_t num_headers);
+/* The same with a Content-Length the handler declares (a file of known
+ * size): no chunked coding, on HTTP/1.0 too. The writes must add up to
+ * exactly `content_length` bytes: a write past it is refused (SQ_EINVAL)
+ * and an end short of it (SQ_EINVAL too) closes the connection, the only
+ * way left to tell the client its body is cut. A HEAD answer sends the
+ * header and drops the writes, which are then not counted. */
+int sq_stream_begin_length(sq_responder *res, int status, const sq_header_out *headers,
+                           size_t num_headers, uint64_t content_length);
 /* Queue body bytes. Returns 0, SQ_EGONE, or SQ_EAGAIN when the connection's
  * output buffer is above its high-water mark (data was still queued; wait for
  * on_writable before writing more). */

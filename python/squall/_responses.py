@@ -228,6 +228,10 @@ class RedirectResponse(Response):
 class StreamingResponse(Response):
     """A body produced piece by piece, sent as it comes (chunked on HTTP/1.1).
 
+    A ``content-length`` header (a file of known size, say) is sent instead of
+    chunking, and the body is held to it: a chunk past the declared length is
+    refused and a body that ends short closes the connection, both logged.
+
     ``content`` is an async iterable (an ``async def`` generator, say) or a
     plain iterable of ``bytes``/``str`` chunks. A plain iterable is read on
     the worker's thread pool, so a generator that blocks does not stall the
@@ -290,7 +294,10 @@ class StreamingResponse(Response):
             if interrupted:
                 raise
             return
-        stream.end()
+        try:
+            stream.end()
+        except ValueError as exc:  # shorter than the Content-Length it declared
+            logging.getLogger("squall.error").error("squall: the streamed response failed", exc_info=exc)
 
 
 def _next_or(iterator: Iterator[Any], default: object) -> Any:

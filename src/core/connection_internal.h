@@ -80,6 +80,8 @@ struct sq_responder {
     int complete;     /* the answer is complete (respond / stream_end / core reply) */
     int streaming;    /* stream_begin done, stream_end not yet */
     int chunked;      /* streaming with chunked coding */
+    int sized;        /* streaming with a declared Content-Length (sq_stream_begin_length) */
+    uint64_t remaining; /* sized: body bytes still owed */
     int drop_body;    /* streaming a HEAD answer, 204 or 304: body bytes are not sent */
     int keep_alive;   /* the connection may serve another request after this */
     int status;       /* for the access log */
@@ -137,6 +139,7 @@ struct sq__completion {
     int kind;
     int status;
     int invalid;      /* headers were refused: answer 500 */
+    int64_t length;   /* SQ__C_BEGIN: the declared Content-Length, or -1 (chunked) */
     size_t hdr_len;   /* serialized "Name: value\r\n" block at data[0] */
     size_t body_len;  /* body at data[hdr_len] */
     char data[];

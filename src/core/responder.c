@@ -131,18 +131,23 @@ static int respond_500(sq_responder *ex) {
     return r;
 }
 
+/* `length` < 0: chunked (HTTP/1.1) or close-delimited (HTTP/1.0). */
 static int stream_begin_local(sq_responder *ex, int status, const sq_header_out *h, size_t nh,
-                              const char *block, size_t block_len) {
+                              const char *block, size_t block_len, int64_t length) {
     if (ex->answered) return SQ_ESTATE;
     if (!usable(ex)) return SQ_EGONE;
     /* 204 and 304 have no body (RFC 9110 15.3.5, 15.4.5): no framing at
      * all, or the client would take the chunk terminator for the start of
      * the next response. */
     int no_body = status == 204 || status == 304;
-    int chunked = !no_body && ex->parsed.version_minor >= 1;
-    if (!no_body && !chunked) ex->keep_alive = 0; /* HTTP/1.0: the end of the body is the close */
-    int framing = no_body ? SQ__FRAME_NONE : chunked ? SQ__FRAME_CHUNKED : SQ__FRAME_CLOSE;
-    if (head_for(ex, status, h, nh, block, block_len, framing, 0) < 0) {
+    int sized = !no_body && length >= 0;
+    int chunked = !no_body && !sized && ex->parsed.version_minor >= 1;
+    if (!no_body && !sized && !chunked) ex->keep_alive = 0; /* HTTP/1.0: the end of the body is the close */
+    int framing = no_body ? SQ__FRAME_NONE
+                  : sized ? SQ__FRAME_LENGTH
+                  : chunked ? SQ__FRAME_CHUNKED
+                            : SQ__FRAME_CLOSE;
+    if (head_for(ex, status, h, nh, block, block_len, framing, sized ? (uint64_t)length : 0) < 0) {
         sq__conn_close(ex->conn);
         return SQ_ENOMEM;
     }
@@ -150,6 +155,8 @@ static int stream_begin_local(sq_responder *ex, int status, const sq_header_out 
     ex->streaming = 1;
     ex->chunked = chunked;
     ex->drop_body = no_body || ex->req.is_head;
+    ex->sized = sized && !ex->drop_body;
+    ex->remaining = sized ? (uint64_t)length : 0;
     ex->status = status;
     sq__conn_output_added(ex->conn);
     return 0;
@@ -164,6 +171,13 @@ static int stream_write_local(sq_responder *ex, const void *data, size_t len) {
     if (!ex->streaming) return SQ_ESTATE;
     if (!usable(ex)) return SQ_EGONE;
     sq__conn *c = ex->conn;
+    if (ex->sized && len > ex->remaining) {
+        /* More than the head declared: it would be read as the next
+         * response. Refused; the body ends short, so the connection closes
+         * once what was sent has left (stream_end_local). */
+        ex->keep_alive = 0;
+        return SQ_EINVAL;
+    }
     if (len && !ex->drop_body) {
         int r = 0;
         if (ex->chunked) {
@@ -180,6 +194,7 @@ static int stream_write_local(sq_responder *ex, const void *data, size_t len) {
             return SQ_ENOMEM;
         }
         ex->bytes_out += len;
+        if (ex->sized) ex->remaining -= len;
         sq__conn_output_added(c);
         if (!usable(ex)) return SQ_EGONE;
     }
@@ -197,22 +212,36 @@ static int stream_end_local(sq_responder *ex) {
         sq__conn_close(ex->conn);
         return SQ_ENOMEM;
     }
+    if (ex->sized && ex->remaining) {
+        /* Short of the declared length: the client would wait for the rest
+         * (or read the next response as it). What was written still goes
+         * out, then the close tells the client its body is cut. */
+        ex->keep_alive = 0;
+        complete(ex);
+        return SQ_EINVAL;
+    }
     complete(ex);
     return 0;
 }
 
 /* The handler gave up its reference: answer 500 if nothing was sent; a
- * stream cut short can only be signalled by closing the connection. */
+ * stream cut short can only be signalled by closing the connection. What
+ * it wrote still goes out first (a chunked body then lacks its last chunk,
+ * a sized one its last bytes: either way the client sees it cut). */
 static void release_local(sq_responder *ex) {
     if (ex->complete || !usable(ex)) return;
-    if (!ex->answered) respond_500(ex);
-    else sq__conn_close(ex->conn);
+    if (!ex->answered) {
+        respond_500(ex);
+        return;
+    }
+    ex->keep_alive = 0;
+    complete(ex);
 }
 
 /* ---- completion queue (other threads -> loop) ---- */
 
-static int enqueue(sq_responder *ex, int kind, int status, int invalid, const sq_header_out *h,
-                   size_t nh, const void *body, size_t body_len) {
+static int enqueue_item(sq_responder *ex, int kind, int status, int invalid, const sq_header_out *h,
+                        size_t nh, const void *body, size_t body_len, int64_t length) {
     sq_server *s = ex->server;
     size_t hl = invalid ? 0 : sq__headers_size(h, nh);
     sq__completion *item = malloc(sizeof *item + hl + body_len);
@@ -222,6 +251,7 @@ static int enqueue(sq_responder *ex, int kind, int status, int invalid, const sq
     item->kind = kind;
     item->status = status;
     item->invalid = invalid;
+    item->length = length;
     item->hdr_len = hl;
     item->body_len = body_len;
     if (hl) sq__headers_serialize(h, nh, item->data);
@@ -235,6 +265,11 @@ static int enqueue(sq_responder *ex, int kind, int status, int invalid, const sq
     /* One wake-up per batch: the loop takes the whole list at once. */
     if (was_empty) sq__loop_wake(&s->loop);
     return 0;
+}
+
+static int enqueue(sq_responder *ex, int kind, int status, int invalid, const sq_header_out *h,
+                   size_t nh, const void *body, size_t body_len) {
+    return enqueue_item(ex, kind, status, invalid, h, nh, body, body_len, -1);
 }
 
 void sq__run_completions(sq_server *s) {
@@ -255,7 +290,7 @@ void sq__run_completions(sq_server *s) {
             break;
         case SQ__C_BEGIN:
             if (item->invalid) respond_500(ex);
-            else stream_begin_local(ex, item->status, NULL, 0, block, item->hdr_len);
+            else stream_begin_local(ex, item->status, NULL, 0, block, item->hdr_len, item->length);
             break;
         case SQ__C_WRITE:
             atomic_fetch_sub(&ex->queued, item->body_len);
@@ -320,12 +355,14 @@ int sq_respond(sq_responder *res, int status, const sq_header_out *headers, size
     return r;
 }
 
-int sq_stream_begin(sq_responder *res, int status, const sq_header_out *headers,
-                    size_t num_headers) {
-    int invalid = sq__headers_check(headers, num_headers) < 0 || !final_status(status);
+/* `length` < 0: chunked; below -1: a length that cannot be declared (the
+ * answer is then refused like a bad header). */
+static int stream_begin(sq_responder *res, int status, const sq_header_out *headers, size_t num_headers,
+                        int64_t length) {
+    int invalid = sq__headers_check(headers, num_headers) < 0 || !final_status(status) || length < -1;
     if (!sq__on_loop_thread(res->server)) {
         if (atomic_load(&res->gone)) return SQ_EGONE;
-        int r = enqueue(res, SQ__C_BEGIN, status, invalid, headers, num_headers, NULL, 0);
+        int r = enqueue_item(res, SQ__C_BEGIN, status, invalid, headers, num_headers, NULL, 0, length);
         if (r < 0) return r;
         return invalid ? SQ_EINVAL : 0;
     }
@@ -333,7 +370,17 @@ int sq_stream_begin(sq_responder *res, int status, const sq_header_out *headers,
         respond_500(res);
         return SQ_EINVAL;
     }
-    return stream_begin_local(res, status, headers, num_headers, NULL, 0);
+    return stream_begin_local(res, status, headers, num_headers, NULL, 0, length);
+}
+
+int sq_stream_begin(sq_responder *res, int status, const sq_header_out *headers, size_t num_headers) {
+    return stream_begin(res, status, headers, num_headers, -1);
+}
+
+int sq_stream_begin_length(sq_responder *res, int status, const sq_header_out *headers, size_t num_headers,
+                           uint64_t content_length) {
+    return stream_begin(res, status, headers, num_headers,
+                        content_length > (uint64_t)INT64_MAX ? -2 : (int64_t)content_length);
 }
 
 int sq_stream_write(sq_responder *res, const void *data, size_t len) {

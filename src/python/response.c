@@ -71,19 +71,18 @@ static void finish(sqpy_ctx *ctx, int status, const sq_header_out *headers, size
     sqpy_ctx_retire(ctx, rc, status);
 }
 
-/* A HEAD answer that declared the GET body's length but carries no body.
+/* A HEAD answer that declared the GET body's length but carries no body:
  * sq_respond would send "Content-Length: 0", which RFC 9110 8.6 forbids
- * unless the GET body is empty, and the core has no way to send a declared
- * length without the bytes. An empty stream sends the head with no
- * Content-Length at all (the core drops a HEAD body anyway). */
-static void finish_head_unsized(sqpy_ctx *ctx, int status, const sq_header_out *headers,
-                                size_t nh) {
+ * unless the GET body is empty. A stream with the declared length sends
+ * that length, and the core drops a HEAD body (there is none to drop). */
+static void finish_head_sized(sqpy_ctx *ctx, int status, const sq_header_out *headers, size_t nh,
+                              long long declared) {
     sq_responder *res = sqpy_ctx_claim(ctx);
     if (res == NULL)
         return;
-    int rc = sq_stream_begin(res, status, headers, nh);
+    int rc = sq_stream_begin_length(res, status, headers, nh, (uint64_t)declared);
     if (rc == 0)
-        (void)sq_stream_end(res); /* gives the reference back */
+        rc = sq_stream_end(res); /* gives the reference back */
     else
         sq_responder_release(res); /* begin failed: we still hold it */
     sqpy_ctx_retire(ctx, rc, status);
@@ -208,7 +207,7 @@ static long long parse_length(sq_slice v) {
  * Content-Length that can be left to the core (it will send the same
  * value), -1 with an exception for one it cannot honour. */
 static int framing_header(sqpy_ctx *ctx, const sq_header_out *h, size_t body_len,
-                          int *head_unsized) {
+                          long long *head_declared) {
     if (name_is(h->name, "transfer-encoding")) {
         PyErr_SetString(PyExc_ValueError,
                         "a Response may not set Transfer-Encoding: the server frames the body");
@@ -227,7 +226,7 @@ static int framing_header(sqpy_ctx *ctx, const sq_header_out *h, size_t body_len
     /* HEAD may declare the length the GET body would have (as Starlette
      * allows) without carrying it. */
     if (body_len == 0 && ctx->req != NULL && ctx->req->is_head) {
-        *head_unsized = 1;
+        *head_declared = declared;
         return 1;
     }
     PyErr_Format(PyExc_ValueError,
@@ -288,7 +287,8 @@ static int send_response_object(sqpy_ctx *ctx, PyObject *resp) {
     }
     size_t body_len = have_body ? (size_t)body.len : 0;
     size_t kept = 0;
-    int head_unsized = 0;
+    long long head_declared = -1; /* a HEAD's Content-Length without the body */
+    long long stream_length = -1; /* a streamed body's declared Content-Length */
     for (Py_ssize_t i = 0; i < nh; i++) {
         PyObject *pair = PySequence_Fast_GET_ITEM(seq, i); /* borrowed from seq */
         if (!PyTuple_Check(pair) || PyTuple_GET_SIZE(pair) != 2) {
@@ -299,24 +299,34 @@ static int send_response_object(sqpy_ctx *ctx, PyObject *resp) {
         if (header_part(PyTuple_GET_ITEM(pair, 0), &hs[kept].name) < 0 ||
             header_part(PyTuple_GET_ITEM(pair, 1), &hs[kept].value) < 0)
             goto done;
-        if (streamed && (name_is(hs[kept].name, "content-length") ||
-                         name_is(hs[kept].name, "transfer-encoding"))) {
+        if (streamed && name_is(hs[kept].name, "transfer-encoding")) {
             PyErr_SetString(PyExc_ValueError,
-                            "a streamed response cannot set Content-Length or Transfer-Encoding: "
-                            "the server frames it (chunked)");
+                            "a streamed response cannot set Transfer-Encoding: the server frames it "
+                            "(chunked, or by the Content-Length it declares)");
             goto done;
         }
-        int framing = streamed ? 0 : framing_header(ctx, &hs[kept], body_len, &head_unsized);
+        if (streamed && name_is(hs[kept].name, "content-length")) {
+            /* Declared by the response (a file of known size): the core
+             * sends it instead of chunking and holds the body to it. */
+            stream_length = parse_length(hs[kept].value);
+            if (stream_length < 0) {
+                PyErr_SetString(PyExc_ValueError,
+                                "invalid Content-Length header (not a decimal number of bytes)");
+                goto done;
+            }
+            continue;
+        }
+        int framing = streamed ? 0 : framing_header(ctx, &hs[kept], body_len, &head_declared);
         if (framing < 0)
             goto done;
         if (framing == 0)
             kept++; /* an ordinary header; a framing one is left to the core */
     }
     if (streamed) {
-        if (sqpy_start_stream(ctx, resp, (int)status, hs, kept) < 0)
+        if (sqpy_start_stream(ctx, resp, (int)status, hs, kept, stream_length) < 0)
             goto done;
-    } else if (head_unsized)
-        finish_head_unsized(ctx, (int)status, hs, kept);
+    } else if (head_declared >= 0)
+        finish_head_sized(ctx, (int)status, hs, kept, head_declared);
     else
         finish(ctx, (int)status, hs, kept, have_body ? body.buf : "", body_len);
     rc = 0;

@@ -36,19 +36,23 @@ typedef struct sqpy_stream {
 #define STREAM(o) ((sqpy_stream *)(o))
 
 /* Gives the responder back (ended or aborted) and drops the context's
- * link to this stream. */
-static void close_stream(sqpy_stream *s, int end) {
+ * link to this stream. Returns what sq_stream_end said (SQ_EINVAL: the body
+ * fell short of its declared Content-Length), or 0. */
+static int close_stream(sqpy_stream *s, int end) {
     sqpy_ctx *ctx = s->ctx;
     sq_responder *res = sqpy_ctx_claim(ctx);
+    int rc = 0;
     if (res != NULL) {
-        int rc = 0;
         if (end)
             rc = sq_stream_end(res);
         else
             sq_responder_release(res);
-        sqpy_ctx_retire(ctx, rc, 200);
+        /* A short body (SQ_EINVAL) is the caller's to report, by name: not
+         * the "refused response" retire would log. */
+        sqpy_ctx_retire(ctx, rc == SQ_EINVAL ? 0 : rc, 200);
     }
     Py_CLEAR(ctx->stream);
+    return rc;
 }
 
 static PyObject *s_write(PyObject *self, PyObject *data) {
@@ -76,6 +80,10 @@ static PyObject *s_write(PyObject *self, PyObject *data) {
         Py_XSETREF(s->waiter, Py_NewRef(fut));
         return fut;
     }
+    if (rc == SQ_EINVAL) {
+        PyErr_SetString(PyExc_ValueError, "the streamed body is longer than the Content-Length it declared");
+        return NULL;
+    }
     if (rc < 0) {
         PyErr_Format(PyExc_OSError, "cannot write the response: %s", sq_strerror(rc));
         return NULL;
@@ -85,7 +93,12 @@ static PyObject *s_write(PyObject *self, PyObject *data) {
 
 static PyObject *s_end(PyObject *self, PyObject *unused) {
     (void)unused;
-    close_stream(STREAM(self), 1);
+    if (close_stream(STREAM(self), 1) == SQ_EINVAL) {
+        PyErr_SetString(PyExc_ValueError,
+                        "the streamed body is shorter than the Content-Length it declared: the connection "
+                        "was closed after it");
+        return NULL;
+    }
     Py_RETURN_NONE;
 }
 
@@ -163,7 +176,7 @@ static PyObject *answer_on_loop(PyObject *pair, PyObject *unused) {
 static PyMethodDef answer_on_loop_def = {"_answer_stream_on_loop", answer_on_loop, METH_NOARGS, NULL};
 
 int sqpy_start_stream(sqpy_ctx *ctx, PyObject *resp, int status, const sq_header_out *headers,
-                      size_t num_headers) {
+                      size_t num_headers, long long length) {
     sqpy_server *server = ctx->server;
     sqpy_state *st = server->st;
     if (server->loop == NULL) {
@@ -191,7 +204,8 @@ int sqpy_start_stream(sqpy_ctx *ctx, PyObject *resp, int status, const sq_header
         Py_DECREF(r);
         return 0;
     }
-    int rc = sq_stream_begin(ctx->res, status, headers, num_headers);
+    int rc = length >= 0 ? sq_stream_begin_length(ctx->res, status, headers, num_headers, (uint64_t)length)
+                         : sq_stream_begin(ctx->res, status, headers, num_headers);
     if (rc < 0) {
         /* SQ_EINVAL: the core already answered 500; SQ_EGONE: nobody to
          * answer. Either way the reference is still ours to give back. */

@@ -261,11 +261,12 @@ void sqpy_ctx_task_finished(sqpy_ctx *ctx, PyObject *task);
 extern PyType_Spec sqpy_stream_spec;
 
 /* Sends the head of a streamed response (ctx must hold its responder) and
- * starts resp._pump(stream). 0 when the request is now taken care of (the
- * stream runs, or its failure was answered and logged); -1 with an
- * exception only if nothing was sent. */
+ * starts resp._pump(stream). `length` >= 0 is the Content-Length the
+ * response declared (no chunking; the body must match it), -1 for none.
+ * 0 when the request is now taken care of (the stream runs, or its failure
+ * was answered and logged); -1 with an exception only if nothing was sent. */
 int sqpy_start_stream(sqpy_ctx *ctx, PyObject *resp, int status, const sq_header_out *headers,
-                      size_t num_headers);
+                      size_t num_headers, long long length);
 /* Gives back an open stream's responder unfinished (the pump left it open). */
 void sqpy_stream_abort(sqpy_ctx *ctx);
 void sqpy_on_writable(void *vctx, sq_responder *res);

@@ -112,9 +112,42 @@ def make_app():
 
         return StreamingResponse(gen())
 
-    @app.get("/framed")
-    async def framed():
-        return StreamingResponse(iter([b"x"]), headers={"Content-Length": "1"})
+    @app.get("/sized")
+    async def sized():
+        async def gen():
+            yield b"01234"
+            await asyncio.sleep(0)
+            yield "56789"
+
+        return StreamingResponse(gen(), headers={"Content-Length": "10"})
+
+    @app.get("/sized-sync")
+    def sized_sync():
+        return StreamingResponse(iter([b"abc", b"def"]), headers={"content-length": "6"})
+
+    @app.get("/sized-short")
+    async def sized_short():
+        async def gen():
+            yield b"only this"
+
+        return StreamingResponse(gen(), headers={"Content-Length": "100"})
+
+    @app.get("/sized-long")
+    async def sized_long():
+        async def gen():
+            yield b"0123"
+            yield b"456789"
+            state["long_after_refusal"] = True
+
+        return StreamingResponse(gen(), headers={"Content-Length": "5"})
+
+    @app.get("/sized-bad")
+    async def sized_bad():
+        return StreamingResponse(iter([b"x"]), headers={"Content-Length": "ten"})
+
+    @app.get("/te")
+    async def te():
+        return StreamingResponse(iter([b"x"]), headers={"Transfer-Encoding": "chunked"})
 
     return app, state
 
@@ -237,7 +270,41 @@ def test_a_failure_mid_body_truncates_the_reply(served, caplog):
     conn.close()
 
 
-def test_a_streamed_response_cannot_declare_its_length(served):
+@pytest.mark.parametrize(("path", "body"), [("/sized", b"0123456789"), ("/sized-sync", b"abcdef")])
+def test_a_streamed_response_may_declare_its_length(served, path, body):
     client, _ = served
-    r = client.get("/framed")
-    assert r.status_code == 500
+    s = raw(client.port, path)
+    s.sendall(f"GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
+    data = read_all(s)
+    s.close()
+    first, _, second = data.partition(b"HTTP/1.1 200")[2].partition(b"HTTP/1.1 200")
+    # Two answers on one connection: the length framed the first exactly.
+    for answer in (first, second):
+        head, _, rest = answer.partition(b"\r\n\r\n")
+        assert f"content-length: {len(body)}".encode() in head.lower()
+        assert b"transfer-encoding" not in head.lower()
+        assert rest == body
+    r = client.head(path)
+    assert r.headers["content-length"] == str(len(body))
+    assert r.content == b""
+
+
+def test_a_streamed_body_held_to_its_length(served, caplog):
+    client, state = served
+    for path, sent in (("/sized-short", b"only this"), ("/sized-long", b"0123")):
+        s = raw(client.port, path)
+        data = read_all(s)  # the server closes: the body cannot be framed right
+        s.close()
+        head, _, body = data.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 200")
+        assert body == sent
+    assert "long_after_refusal" not in state
+    messages = [str(r.exc_info[1]) for r in caplog.records if r.exc_info]
+    assert any("shorter than the Content-Length" in m for m in messages)
+    assert any("longer than the Content-Length" in m for m in messages)
+
+
+@pytest.mark.parametrize("path", ["/sized-bad", "/te"])
+def test_a_streamed_response_cannot_set_bad_framing(served, path):
+    client, _ = served
+    assert client.get(path).status_code == 500

@@ -17,6 +17,7 @@ import re
 import signal
 import subprocess
 import sys
+import tempfile
 import textwrap
 import threading
 from pathlib import Path
@@ -784,6 +785,29 @@ def test_streaming_response() -> None:
                 yield f"{i},row {i}\n"
 
         return StreamingResponse(rows(), media_type="text/csv")
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "report.pdf")
+        with open(path, "wb") as f:
+            f.write(bytes(range(256)) * 1000)
+
+        @app.get("/download")
+        def download():
+            def blocks():
+                with open(path, "rb") as f:
+                    while block := f.read(65536):
+                        yield block
+
+            size = os.path.getsize(path)
+            return StreamingResponse(
+                blocks(), media_type="application/pdf", headers={"Content-Length": str(size)}
+            )
+
+        with TestClient(app) as client:
+            r = client.get("/download")
+            assert r.headers["content-length"] == "256000"
+            assert "transfer-encoding" not in r.headers
+            assert r.content == bytes(range(256)) * 1000
 
     with TestClient(app) as client:
         r = client.get("/events")
