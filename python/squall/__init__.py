@@ -14,6 +14,7 @@ from ._app import Squall
 from ._cors import CORS
 from ._datastructures import URL, Address, Headers, QueryParams
 from ._exceptions import HTTPException, RequestValidationError
+from ._file_response import FileResponse
 from ._params import Body, Cookie, File, Form, Header, Path, Query
 from ._request import Request
 from ._response_check import ResponseValidationError
@@ -38,6 +39,7 @@ __all__ = [
     "Body",
     "Cookie",
     "File",
+    "FileResponse",
     "Form",
     "HTMLResponse",
     "HTTPException",

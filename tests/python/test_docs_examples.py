@@ -818,6 +818,29 @@ def test_streaming_response() -> None:
         assert lines[0] == "id,name" and lines[-1] == "999,row 999" and len(lines) == 1001
 
 
+def test_file_response() -> None:
+    """guide.md, "Files"."""
+    from squall import FileResponse, Squall
+
+    app = Squall()
+    with tempfile.TemporaryDirectory() as root:
+        with open(os.path.join(root, "q3.pdf"), "wb") as f:
+            f.write(b"%PDF-1.7 report")
+
+        @app.get("/reports/{name}")
+        async def report(name: str):
+            return FileResponse(os.path.join(root, f"{name}.pdf"), filename=f"{name}.pdf")
+
+        with TestClient(app) as client:
+            r = client.get("/reports/q3")
+            assert r.content == b"%PDF-1.7 report"
+            assert r.headers["content-type"] == "application/pdf"
+            assert r.headers["content-length"] == "15"
+            assert r.headers["content-disposition"] == 'attachment; filename="q3.pdf"'
+            assert "etag" in r.headers and "last-modified" in r.headers
+            assert client.get("/reports/q4").status_code == 500
+
+
 # -- Limits -------------------------------------------------------------------------------
 
 
