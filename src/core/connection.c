@@ -331,6 +331,10 @@ static int dispatch(sq__conn *c) {
         return core_reply(c, 503, "The service is temporarily unavailable. Please try again later.", line, 1);
     }
 
+    /* "OPTIONS *" asks about the server, not a resource (RFC 9110 9.3.7):
+     * a client's ping. The parser admits "*" only with OPTIONS. */
+    if (p->path.len == 1 && p->path.base[0] == '*') return core_reply(c, 204, NULL, NULL, 1);
+
     char *path = sq_arena_alloc(&ex->arena, p->path.len + 1);
     if (!path) return core_reply(c, 500, "out of memory", NULL, 0);
     int dl = sq_percent_decode(p->path, path, 0);

@@ -51,6 +51,16 @@ def test_404_405_options(server):
     assert st == 200  # 404/405/OPTIONS keep the connection usable
 
 
+def test_options_asterisk_asks_about_the_server(server):
+    s = server.connect()
+    s.sendall(b"OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\nGET * HTTP/1.1\r\nHost: a\r\n\r\n")
+    r = Reader(s)
+    st, h, body = r.response()
+    assert st == 204 and body == b""
+    st, h, body = r.response()
+    assert st == 400  # "*" is a target for OPTIONS only
+
+
 def test_pipelining_order_16_deep(server):
     s = server.connect()
     reqs, expected = [], []
