@@ -44,6 +44,7 @@ static const char JSON_CT[] = "Content-Type: application/json\r\n";
 
 static void begin_linger(sq__conn *c);
 static void schedule_ready(sq__conn *c);
+static int core_reply(sq__conn *c, int status, const char *detail, const char *extra, int keep);
 
 /* ---- timers ---- */
 
@@ -82,8 +83,22 @@ static void update_timer(sq__conn *c) {
 
 static void on_timer(sq__timer *t) {
     sq__conn *c = (sq__conn *)((char *)t - offsetof(sq__conn, timer));
+    int kind = c->timer_kind;
     c->timer_kind = SQ__T_NONE;
-    sq__conn_close(c); /* every deadline ends the connection */
+    /* Every deadline ends the connection. A request that began but did not
+     * arrive in time is told so first (408, RFC 9110 15.5.9), so its client
+     * can tell a timeout from a crash; an idle keep-alive connection, a
+     * stalled write or a linger just close. The reply is flushed like any
+     * other and bounded by the write deadline. */
+    if ((kind == SQ__T_HEADER || kind == SQ__T_BODY) && c->ex && !c->ex->answered) {
+        core_reply(c, 408,
+                   kind == SQ__T_HEADER ? "the request head did not arrive within the header deadline"
+                                        : "the request body stalled past the body deadline",
+                   NULL, 0);
+        sq__conn_drive(c); /* flushes, then lingers and closes */
+        return;
+    }
+    sq__conn_close(c);
 }
 
 /* ---- buffers ---- */
