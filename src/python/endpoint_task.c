@@ -460,6 +460,15 @@ PyObject *sqpy_task_start(sqpy_state *st, PyObject *loop, PyObject *coro) {
          * caller answers from the task like any other failure. */
         PyErr_Clear();
     }
+    if (t->state == TASK_PENDING && st->register_task != NULL) {
+        /* Suspended: from now on asyncio.all_tasks() lists it (shutdown
+         * code and debuggers look there). A task done in its first step,
+         * the common case, never costs the WeakSet insert. */
+        PyObject *r = PyObject_CallOneArg(st->register_task, (PyObject *)t);
+        if (r == NULL)
+            PyErr_WriteUnraisable((PyObject *)t);
+        Py_XDECREF(r);
+    }
     return (PyObject *)t;
 }
 

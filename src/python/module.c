@@ -108,6 +108,11 @@ static int module_exec(PyObject *m) {
         return -1;
     if ((st->invalid_state_error = import_attr("asyncio", "InvalidStateError")) == NULL)
         return -1;
+    /* Where asyncio keeps the tasks all_tasks() lists (a WeakSet for task
+     * types other than its own). Private, so optional: without it endpoint
+     * tasks are just not listed. */
+    if ((st->register_task = import_attr("asyncio.tasks", "_register_task")) == NULL)
+        PyErr_Clear();
     if ((st->uuid_type = import_attr("uuid", "UUID")) == NULL)
         return -1;
     if ((st->enum_type = import_attr("enum", "Enum")) == NULL)
@@ -182,7 +187,7 @@ static int module_exec(PyObject *m) {
 
 #define STATE_FIELDS(X)                                                                           \
     X(server_type) X(ctx_type) X(task_type) X(task_waiter_type) X(logger) X(uuid_type)            \
-    X(enum_type) X(decimal_type) X(dataclass_fields) X(cancelled_error) X(invalid_state_error)     \
+    X(enum_type) X(decimal_type) X(dataclass_fields) X(cancelled_error) X(invalid_state_error) X(register_task)     \
     X(task_name) X(current_task) X(swap_current_task) X(kwnames_context) X(kwnames_msg)           \
     X(str_call_soon) X(str_future_blocking) X(str_get_loop) X(str_wakeup) X(str_step)             \
     X(str_throw) X(str_cr_frame) X(str_status_code) X(str_body) X(stream_type) X(str_pump)         \

@@ -101,6 +101,7 @@ typedef struct sqpy_state {
     PyObject *dataclass_fields; /* dataclasses.fields */
     PyObject *cancelled_error;     /* asyncio.CancelledError */
     PyObject *invalid_state_error; /* asyncio.InvalidStateError */
+    PyObject *register_task;   /* asyncio.tasks._register_task, or NULL where there is none */
     PyObject *task_name;       /* the name endpoint tasks report */
     /* asyncio's current task: the loop -> task dict asyncio.current_task()
      * reads (3.11-3.13), else asyncio.tasks._swap_current_task. */

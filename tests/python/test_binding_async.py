@@ -374,6 +374,37 @@ def test_endpoint_task_is_the_current_task_and_cancels_like_one():
         loop.close()
 
 
+def test_a_suspended_endpoint_task_is_listed_by_all_tasks():
+    from squall import _squall
+
+    loop = asyncio.new_event_loop()
+    try:
+        seen = {}
+
+        async def quick():
+            seen["quick"] = asyncio.current_task()
+            return 1
+
+        async def slow():
+            seen["slow"] = asyncio.current_task()
+            await asyncio.sleep(0.01)
+            return 2
+
+        async def main():
+            q = _squall.start_endpoint_task(quick(), loop)
+            s = _squall.start_endpoint_task(slow(), loop)
+            listed = asyncio.all_tasks()
+            assert s in listed and q not in listed  # done in its first step: never registered
+            assert await s == 2
+            assert s not in asyncio.all_tasks()  # done tasks are not listed
+            return q, s
+
+        q, s = loop.run_until_complete(main())
+        assert seen == {"quick": q, "slow": s}
+    finally:
+        loop.close()
+
+
 def test_endpoint_task_result_exception_and_done_callbacks():
     from squall import _squall
 
