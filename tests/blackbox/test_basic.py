@@ -55,9 +55,9 @@ def test_options_asterisk_asks_about_the_server(server):
     s = server.connect()
     s.sendall(b"OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\nGET * HTTP/1.1\r\nHost: a\r\n\r\n")
     r = Reader(s)
-    st, h, body = r.response()
+    st, _h, body = r.response()
     assert st == 204 and body == b""
-    st, h, body = r.response()
+    st, _h, _body = r.response()
     assert st == 400  # "*" is a target for OPTIONS only
 
 
