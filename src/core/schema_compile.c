@@ -390,6 +390,26 @@ static int set_number(compiler *c, const sq_json_member *m, double *d, const sq_
     return 0;
 }
 
+/* Keyword groups and the leaf mark of a compiled node (see schema_internal.h).
+ * Only the node's own fields are read: a $ref target may still be under
+ * construction here (recursive schemas), and a $ref makes a node no leaf. */
+static void classify(sq__snode *n) {
+    uint32_t g = 0, f = n->flags;
+    if (n->ref || n->enum_v || (f & SQ__HAS_CONST)) g |= SQ__G_VALUE;
+    if (f & (SQ__HAS_MINIMUM | SQ__HAS_MAXIMUM | SQ__HAS_EXCL_MIN | SQ__HAS_EXCL_MAX | SQ__HAS_MULTIPLE))
+        g |= SQ__G_NUMBER;
+    if ((f & (SQ__HAS_MIN_LEN | SQ__HAS_MAX_LEN)) || n->pattern || n->format != SQ__FMT_NONE) g |= SQ__G_STRING;
+    if ((f & (SQ__HAS_MIN_ITEMS | SQ__HAS_MAX_ITEMS | SQ__UNIQUE)) || n->num_prefix_items || n->items || n->contains)
+        g |= SQ__G_ARRAY;
+    if ((f & (SQ__ADDL_FALSE | SQ__HAS_MIN_PROPS | SQ__HAS_MAX_PROPS)) || n->num_props || n->num_pattern_props ||
+        n->additional || n->property_names || n->num_required || n->num_dep_required || n->num_dep_schemas)
+        g |= SQ__G_OBJECT;
+    if (n->num_all_of || n->num_any_of || n->num_one_of || n->not_ || n->if_) g |= SQ__G_APPLY;
+    n->groups = g;
+    n->leaf = n->bool_schema == 0 && !(g & (SQ__G_VALUE | SQ__G_ARRAY | SQ__G_OBJECT | SQ__G_APPLY)) &&
+              n->format != SQ__FMT_EMAIL;
+}
+
 static int compile_keywords(compiler *c, sq__snode *n, const sq_json_value *v) {
     sq_arena *a = &c->s->arena;
     const sq_json_value *excl_min_bool = NULL, *excl_max_bool = NULL;
@@ -659,7 +679,7 @@ static int compile_keywords(compiler *c, sq__snode *n, const sq_json_value *v) {
         }
     }
     if (n->nullable && n->types != SQ__T_ANY) n->types |= SQ__T_NULL;
-    n->has_applicators = n->num_all_of || n->num_any_of || n->num_one_of || n->not_ || n->if_;
+    classify(n);
     return 0;
 }
 

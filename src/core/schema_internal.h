@@ -80,6 +80,18 @@ enum {
     SQ__HAS_MAX_CONTAINS = 1 << 15
 };
 
+/* ---- keyword groups: which parts of the walker a node needs ----
+ * Derived once at compile time (sq__snode.groups) so the walker asks one
+ * question per group instead of testing each keyword of it. */
+enum {
+    SQ__G_VALUE = 1 << 0,   /* $ref, enum or const */
+    SQ__G_NUMBER = 1 << 1,  /* minimum, maximum, exclusive bounds, multipleOf */
+    SQ__G_STRING = 1 << 2,  /* minLength, maxLength, pattern, format */
+    SQ__G_ARRAY = 1 << 3,   /* any array keyword */
+    SQ__G_OBJECT = 1 << 4,  /* any object keyword */
+    SQ__G_APPLY = 1 << 5    /* allOf, anyOf, oneOf, not, if */
+};
+
 typedef struct sq__snode sq__snode;
 
 typedef struct sq__regex {
@@ -127,7 +139,12 @@ struct sq__snode {
     uint32_t types;    /* allowed instance types (SQ__T_ANY without `type`) */
     uint32_t flags;    /* SQ__HAS_* */
     int nullable;      /* OpenAPI 3.0 `nullable: true` adds null */
-    int has_applicators; /* any of allOf/anyOf/oneOf/not/if: skip them fast */
+    uint32_t groups;   /* SQ__G_* of the keywords present */
+    /* A leaf: a normal schema whose checks never recurse, allocate or need
+     * a location unless they fail (type, number and length bounds, pattern,
+     * a format other than email). The walker checks a valid value against
+     * it inline and takes the full path only when the check fails. */
+    int leaf;
 
     /* numbers: the double for comparison and the value as written (ctx) */
     double minimum, maximum, excl_min, excl_max, multiple_of;

@@ -389,6 +389,22 @@ static uint32_t inst_bits(const sq_json_value *v) {
     return 0;
 }
 
+/* 1 when the node's `type` admits v as it is (no lax conversion): the same
+ * answer as inst_bits(v) & types, without the integrality test of a float
+ * unless only `integer` could admit it. */
+static inline int type_admits(uint32_t types, const sq_json_value *v) {
+    static const uint8_t bits[] = {
+        [SQ_JSON_NULL] = SQ__T_NULL,  [SQ_JSON_FALSE] = SQ__T_BOOL,
+        [SQ_JSON_TRUE] = SQ__T_BOOL,  [SQ_JSON_INT] = SQ__T_INT | SQ__T_NUM,
+        [SQ_JSON_BIGINT] = SQ__T_INT | SQ__T_NUM, [SQ_JSON_FLOAT] = SQ__T_NUM,
+        [SQ_JSON_STRING] = SQ__T_STR, [SQ_JSON_ARRAY] = SQ__T_ARR,
+        [SQ_JSON_OBJECT] = SQ__T_OBJ,
+    };
+    if (types == SQ__T_ANY) return 1;
+    if (bits[v->type] & types) return 1;
+    return v->type == SQ_JSON_FLOAT && (types & SQ__T_INT) && v->u.f == floor(v->u.f);
+}
+
 /* The types a node admits, following $ref (for anyOf/oneOf pruning). */
 static uint32_t node_types(const sq__snode *n) {
     uint32_t t = SQ__T_ANY;
@@ -949,14 +965,45 @@ static int v_combinators(vctx *c, const sq__snode *n, sq_json_value *x) {
     return errs;
 }
 
-static int v_node(vctx *c, const sq__snode *n, sq_json_value *inst) {
+/* `true` admits everything, `false` nothing. */
+static int v_bool_schema(vctx *c, const sq__snode *n, const sq_json_value *inst) {
     if (n->bool_schema == 1) return 0;
-    if (n->bool_schema == 2) {
-        if (!c->collect) return 1;
-        char *j = sq__msg_json(c->arena, inst);
-        return emit(c, "validation_error", j ? sq__msg_printf(c->arena, "False schema does not allow %s", j) : NULL,
-                    inst, NULL, NULL, 0);
+    if (!c->collect) return 1;
+    char *j = sq__msg_json(c->arena, inst);
+    return emit(c, "validation_error", j ? sq__msg_printf(c->arena, "False schema does not allow %s", j) : NULL, inst,
+                NULL, NULL, 0);
+}
+
+/* $ref, enum and const: the keywords about the value as a whole. In probe
+ * mode it stops at the first failure. */
+static int v_value_keywords(vctx *c, const sq__snode *n, sq_json_value *x, const sq_json_value *input) {
+    int errs = 0;
+    if (n->ref) {
+        errs += v_node(c, n->ref, x);
+        if (errs && !c->collect) return errs;
     }
+    if (n->enum_v) {
+        int found = 0;
+        for (size_t i = 0; i < n->enum_v->u.arr.len && !found; i++)
+            found = sq__json_equal(x, &n->enum_v->u.arr.items[i]);
+        if (!found) {
+            if (!c->collect) return errs + 1;
+            const char *exp = sq__msg_enum_expected(c->arena, n->enum_v);
+            errs += emit(c, "enum", exp ? sq__msg_printf(c->arena, "Input should be %s", exp) : NULL, input,
+                         exp ? make_ctx(c, "expected", str_value(c, exp, strlen(exp)), NULL, NULL, NULL, NULL) : NULL,
+                         NULL, 0);
+        }
+    }
+    if ((n->flags & SQ__HAS_CONST) && !sq__json_equal(x, n->const_v)) {
+        if (!c->collect) return errs + 1;
+        errs += emit(c, "validation_error", sq__msg_printf(c->arena, "%s was expected", n->const_json), input, NULL,
+                     NULL, 0);
+    }
+    return errs;
+}
+
+static int v_node(vctx *c, const sq__snode *n, sq_json_value *inst) {
+    if (n->bool_schema) return v_bool_schema(c, n, inst);
     if (++c->steps > MAX_STEPS) {
         if (!c->collect || c->exhausted) return 1;
         c->exhausted = 1;
@@ -971,7 +1018,7 @@ static int v_node(vctx *c, const sq__snode *n, sq_json_value *inst) {
     int errs = 0;
     sq_json_value *x = inst;
     sq_json_value converted;
-    if (n->types != SQ__T_ANY && !(inst_bits(inst) & n->types)) {
+    if (!type_admits(n->types, inst)) {
         int ok = 0;
         if (inst->type == SQ_JSON_STRING && (n->types & (SQ__T_INT | SQ__T_NUM)))
             ok = lax_number(inst->u.str.ptr, inst->u.str.len, !(n->types & SQ__T_NUM), &converted);
@@ -984,54 +1031,31 @@ static int v_node(vctx *c, const sq__snode *n, sq_json_value *inst) {
     }
     /* inputs reported in errors are the value as sent */
     const sq_json_value *input = inst;
-    if (n->ref) {
-        errs += v_node(c, n->ref, x);
+    uint32_t g = n->groups;
+    if (g & SQ__G_VALUE) {
+        errs = v_value_keywords(c, n, x, input);
         if (errs && !c->collect) goto done;
-    }
-    if (n->enum_v) {
-        int found = 0;
-        for (size_t i = 0; i < n->enum_v->u.arr.len && !found; i++)
-            found = sq__json_equal(x, &n->enum_v->u.arr.items[i]);
-        if (!found) {
-            if (!c->collect) {
-                errs++;
-                goto done;
-            }
-            const char *exp = sq__msg_enum_expected(c->arena, n->enum_v);
-            errs += emit(c, "enum", exp ? sq__msg_printf(c->arena, "Input should be %s", exp) : NULL, input,
-                         exp ? make_ctx(c, "expected", str_value(c, exp, strlen(exp)), NULL, NULL, NULL, NULL) : NULL,
-                         NULL, 0);
-        }
-    }
-    if ((n->flags & SQ__HAS_CONST) && !sq__json_equal(x, n->const_v)) {
-        if (!c->collect) {
-            errs++;
-            goto done;
-        }
-        errs += emit(c, "validation_error", sq__msg_printf(c->arena, "%s was expected", n->const_json), input, NULL,
-                     NULL, 0);
     }
     switch (x->type) {
     case SQ_JSON_INT:
     case SQ_JSON_FLOAT:
     case SQ_JSON_BIGINT:
-        if (n->flags & (SQ__HAS_MINIMUM | SQ__HAS_MAXIMUM | SQ__HAS_EXCL_MIN | SQ__HAS_EXCL_MAX | SQ__HAS_MULTIPLE))
-            errs += v_number(c, n, x, input);
+        if (g & SQ__G_NUMBER) errs += v_number(c, n, x, input);
         break;
     case SQ_JSON_STRING:
-        errs += v_string(c, n, x, input);
+        if (g & SQ__G_STRING) errs += v_string(c, n, x, input);
         break;
     case SQ_JSON_ARRAY:
-        errs += v_array(c, n, x);
+        if (g & SQ__G_ARRAY) errs += v_array(c, n, x);
         break;
     case SQ_JSON_OBJECT:
-        errs += v_object(c, n, x);
+        if (g & SQ__G_OBJECT) errs += v_object(c, n, x);
         break;
     default:
         break;
     }
     if (errs && !c->collect) goto done;
-    if (n->has_applicators) errs += v_combinators(c, n, x);
+    if (g & SQ__G_APPLY) errs += v_combinators(c, n, x);
 done:
     /* Coercion writes the converted value back only when this value is
      * valid: an error's `input` points at the value and must stay as sent.
