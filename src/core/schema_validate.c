@@ -389,19 +389,21 @@ static uint32_t inst_bits(const sq_json_value *v) {
     return 0;
 }
 
+/* inst_bits by JSON type, a float counted as a number only. */
+static const uint8_t type_bits[] = {
+    [SQ_JSON_NULL] = SQ__T_NULL,  [SQ_JSON_FALSE] = SQ__T_BOOL,
+    [SQ_JSON_TRUE] = SQ__T_BOOL,  [SQ_JSON_INT] = SQ__T_INT | SQ__T_NUM,
+    [SQ_JSON_BIGINT] = SQ__T_INT | SQ__T_NUM, [SQ_JSON_FLOAT] = SQ__T_NUM,
+    [SQ_JSON_STRING] = SQ__T_STR, [SQ_JSON_ARRAY] = SQ__T_ARR,
+    [SQ_JSON_OBJECT] = SQ__T_OBJ,
+};
+
 /* 1 when the node's `type` admits v as it is (no lax conversion): the same
  * answer as inst_bits(v) & types, without the integrality test of a float
  * unless only `integer` could admit it. */
 static inline int type_admits(uint32_t types, const sq_json_value *v) {
-    static const uint8_t bits[] = {
-        [SQ_JSON_NULL] = SQ__T_NULL,  [SQ_JSON_FALSE] = SQ__T_BOOL,
-        [SQ_JSON_TRUE] = SQ__T_BOOL,  [SQ_JSON_INT] = SQ__T_INT | SQ__T_NUM,
-        [SQ_JSON_BIGINT] = SQ__T_INT | SQ__T_NUM, [SQ_JSON_FLOAT] = SQ__T_NUM,
-        [SQ_JSON_STRING] = SQ__T_STR, [SQ_JSON_ARRAY] = SQ__T_ARR,
-        [SQ_JSON_OBJECT] = SQ__T_OBJ,
-    };
     if (types == SQ__T_ANY) return 1;
-    if (bits[v->type] & types) return 1;
+    if (type_bits[v->type] & types) return 1;
     return v->type == SQ_JSON_FLOAT && (types & SQ__T_INT) && v->u.f == floor(v->u.f);
 }
 
@@ -546,17 +548,22 @@ static const char *uuid_message(vctx *c, const sq_json_value *x) {
     return "Input should be a valid UUID";
 }
 
+/* The string's length in code points as far as minLength/maxLength can
+ * tell: a UTF-8 string of b bytes has between b/4 and b code points, so
+ * count only when the byte length cannot decide. */
+static size_t length_for_bounds(const sq__snode *n, const sq_json_value *x) {
+    uint32_t f = n->flags;
+    size_t bytes = x->u.str.len;
+    int need = ((f & SQ__HAS_MIN_LEN) && bytes >= n->min_len && bytes / 4 < n->min_len) ||
+               ((f & SQ__HAS_MAX_LEN) && bytes > n->max_len);
+    return need ? utf8_count(x->u.str.ptr, bytes) : bytes;
+}
+
 static int v_string(vctx *c, const sq__snode *n, const sq_json_value *x, const sq_json_value *input) {
     int errs = 0;
     uint32_t f = n->flags;
     if (f & (SQ__HAS_MIN_LEN | SQ__HAS_MAX_LEN)) {
-        /* byte length bounds the code point count: skip the count when it cannot matter */
-        /* A UTF-8 string of b bytes has between b/4 and b code points:
-         * count only when the byte length cannot decide. */
-        size_t bytes = x->u.str.len;
-        int need = ((f & SQ__HAS_MIN_LEN) && bytes >= n->min_len && bytes / 4 < n->min_len) ||
-                   ((f & SQ__HAS_MAX_LEN) && bytes > n->max_len);
-        size_t cps = need ? utf8_count(x->u.str.ptr, bytes) : bytes;
+        size_t cps = length_for_bounds(n, x);
         if ((f & SQ__HAS_MIN_LEN) && cps < n->min_len) {
             if (!c->collect) return 1;
             errs += emit(c, "string_too_short",
@@ -645,6 +652,83 @@ static int items_unique(vctx *c, const sq_json_value *arr) {
     return 1;
 }
 
+/* ======================================================================
+ * Leaves: children checked inline
+ *
+ * A leaf's checks (see schema_internal.h) are answered here as valid or
+ * not, without a v_node call or a location push. Only "valid" is trusted:
+ * on any doubt (a failed check, a lax conversion, a float that `integer`
+ * would rewrite, a spent step budget or depth limit) the caller runs
+ * v_node, which decides again, reports errors at the right location and
+ * enforces the limits. A valid leaf costs one step, as a v_node visit does.
+ * ====================================================================== */
+
+static int number_in_bounds(const sq__snode *n, const sq_json_value *x) {
+    uint32_t f = n->flags;
+    if ((f & SQ__HAS_MINIMUM) && num_cmp(x, n->minimum_v, n->minimum) < 0) return 0;
+    if ((f & SQ__HAS_EXCL_MIN) && num_cmp(x, n->excl_min_v, n->excl_min) <= 0) return 0;
+    if ((f & SQ__HAS_MAXIMUM) && num_cmp(x, n->maximum_v, n->maximum) > 0) return 0;
+    if ((f & SQ__HAS_EXCL_MAX) && num_cmp(x, n->excl_max_v, n->excl_max) >= 0) return 0;
+    if ((f & SQ__HAS_MULTIPLE) && !is_multiple(x, n)) return 0;
+    return 1;
+}
+
+/* Email is never a leaf's format (it needs the schema's email pattern). */
+static int string_passes(const sq__snode *n, const sq_json_value *x) {
+    uint32_t f = n->flags;
+    if (f & (SQ__HAS_MIN_LEN | SQ__HAS_MAX_LEN)) {
+        size_t cps = length_for_bounds(n, x);
+        if ((f & SQ__HAS_MIN_LEN) && cps < n->min_len) return 0;
+        if ((f & SQ__HAS_MAX_LEN) && cps > n->max_len) return 0;
+    }
+    if (n->pattern && sq__regex_search(n->pattern, x->u.str.ptr, x->u.str.len) != 1) return 0;
+    return n->format == SQ__FMT_NONE || sq__format_check(n->format, x->u.str.ptr, x->u.str.len);
+}
+
+static inline int leaf_valid(vctx *c, const sq__snode *n, const sq_json_value *x) {
+    if (!n->leaf || c->steps >= MAX_STEPS || c->depth >= MAX_DEPTH) return 0;
+    if (n->types != SQ__T_ANY && !(type_bits[x->type] & n->types)) return 0;
+    switch (x->type) {
+    case SQ_JSON_INT:
+    case SQ_JSON_FLOAT:
+    case SQ_JSON_BIGINT:
+        if ((n->groups & SQ__G_NUMBER) && !number_in_bounds(n, x)) return 0;
+        break;
+    case SQ_JSON_STRING:
+        if ((n->groups & SQ__G_STRING) && !string_passes(n, x)) return 0;
+        break;
+    default:
+        break;
+    }
+    c->steps++;
+    return 1;
+}
+
+/* v_node for a member's value at its key's location. */
+static int v_member_full(vctx *c, const sq__snode *sub, sq_json_member *m) {
+    loc_push_key(c, m->key, m->key_len);
+    int e = v_node(c, sub, &m->value);
+    loc_pop(c);
+    return e;
+}
+
+/* A member's value: inline when it is a valid leaf, else the full walk. */
+static inline int v_member(vctx *c, const sq__snode *sub, sq_json_member *m) {
+    return leaf_valid(c, sub, &m->value) ? 0 : v_member_full(c, sub, m);
+}
+
+static int v_item_full(vctx *c, const sq__snode *sub, sq_json_value *item, size_t i) {
+    loc_push_index(c, i);
+    int e = v_node(c, sub, item);
+    loc_pop(c);
+    return e;
+}
+
+/* The same for an array item. */
+static inline int v_item(vctx *c, const sq__snode *sub, sq_json_value *item, size_t i) {
+    return leaf_valid(c, sub, item) ? 0 : v_item_full(c, sub, item, i);
+}
+
 static int v_array(vctx *c, const sq__snode *n, sq_json_value *x) {
     int errs = 0;
     size_t len = x->u.arr.len;
@@ -667,9 +751,7 @@ static int v_array(vctx *c, const sq__snode *n, sq_json_value *x) {
             if (i >= n->num_prefix_items) break;
             continue;
         }
-        loc_push_index(c, i);
-        int e = v_node(c, sub, &x->u.arr.items[i]);
-        loc_pop(c);
+        int e = v_item(c, sub, &x->u.arr.items[i], i);
         if (e && !c->collect) return 1;
         errs += e;
     }
@@ -738,9 +820,7 @@ static int v_object(vctx *c, const sq__snode *n, sq_json_value *x) {
         if (p) {
             matched = 1;
             if (p->req_index >= 0) seen |= (uint64_t)1 << p->req_index;
-            loc_push_key(c, m->key, m->key_len);
-            int e = v_node(c, p->schema, &m->value);
-            loc_pop(c);
+            int e = v_member(c, p->schema, m);
             if (e && !c->collect) return 1;
             errs += e;
         }
@@ -748,9 +828,7 @@ static int v_object(vctx *c, const sq__snode *n, sq_json_value *x) {
             int r = sq__regex_search(&n->pattern_props[k].re, m->key, m->key_len);
             if (r != 1) continue;
             matched = 1;
-            loc_push_key(c, m->key, m->key_len);
-            int e = v_node(c, n->pattern_props[k].schema, &m->value);
-            loc_pop(c);
+            int e = v_member(c, n->pattern_props[k].schema, m);
             if (e && !c->collect) return 1;
             errs += e;
         }
@@ -763,9 +841,7 @@ static int v_object(vctx *c, const sq__snode *n, sq_json_value *x) {
                                  : NULL,
                              m->key, m->key_len);
             } else if (n->additional) {
-                loc_push_key(c, m->key, m->key_len);
-                int e = v_node(c, n->additional, &m->value);
-                loc_pop(c);
+                int e = v_member(c, n->additional, m);
                 if (e && !c->collect) return 1;
                 errs += e;
             }
