@@ -218,8 +218,17 @@ static int is_ascii(const char *s, size_t len) {
 }
 
 int sq__regex_search(const sq__regex *re, const char *subject, size_t len) {
-    int ascii = is_ascii(subject, len);
-    if (ascii && re->fixed) return fixed_match(re, subject, len);
+    int ascii;
+    if (re->fixed) {
+        /* A fixed-shape match is all ASCII (literals, 0-9, a final "\n"),
+         * so it is PCRE2's answer too; without one, only an ASCII subject
+         * is decided here (with UCP, \d matches other scripts' digits). */
+        if (fixed_match(re, subject, len)) return 1;
+        if (is_ascii(subject, len)) return 0;
+        ascii = 0;
+    } else {
+        ascii = is_ascii(subject, len);
+    }
     pcre2_match_data *md = thread_match_data();
     if (!md) return -1;
     /* pcre2_match runs the JIT code when there is some, after checking the
