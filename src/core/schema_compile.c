@@ -415,8 +415,9 @@ static void classify(sq__snode *n) {
         g |= SQ__G_OBJECT;
     if (n->num_all_of || n->num_any_of || n->num_one_of || n->not_ || n->if_) g |= SQ__G_APPLY;
     n->groups = g;
-    n->leaf = n->bool_schema == 0 && !(g & (SQ__G_VALUE | SQ__G_ARRAY | SQ__G_OBJECT | SQ__G_APPLY)) &&
-              n->format != SQ__FMT_EMAIL;
+    int leaf = n->bool_schema == 0 && !(g & (SQ__G_VALUE | SQ__G_ARRAY | SQ__G_OBJECT | SQ__G_APPLY)) &&
+               n->format != SQ__FMT_EMAIL;
+    n->leaf_types = leaf ? n->types : 0;
 }
 
 static int compile_keywords(compiler *c, sq__snode *n, const sq_json_value *v) {

@@ -143,8 +143,10 @@ struct sq__snode {
     /* A leaf: a normal schema whose checks never recurse, allocate or need
      * a location unless they fail (type, number and length bounds, pattern,
      * a format other than email). The walker checks a valid value against
-     * it inline and takes the full path only when the check fails. */
-    int leaf;
+     * it inline and takes the full path only when the check fails.
+     * leaf_types is `types` for a leaf and 0 for any other node, so one
+     * test asks both "a leaf?" and "of an admitted type?". */
+    uint32_t leaf_types;
 
     /* numbers: the double for comparison and the value as written (ctx) */
     double minimum, maximum, excl_min, excl_max, multiple_of;

@@ -452,7 +452,7 @@ static int type_error(vctx *c, const sq__snode *n, const sq_json_value *inst) {
 }
 
 /* -1 / 0 / 1 comparing a number instance with a schema limit. */
-static int num_cmp(const sq_json_value *x, const sq_json_value *lim, double limd) {
+static inline int num_cmp(const sq_json_value *x, const sq_json_value *lim, double limd) {
     if (x->type == SQ_JSON_INT && lim->type == SQ_JSON_INT) return x->u.i < lim->u.i ? -1 : x->u.i > lim->u.i;
     double xd = num_val(x);
     return xd < limd ? -1 : xd > limd;
@@ -685,21 +685,18 @@ static int string_passes(const sq__snode *n, const sq_json_value *x) {
     return n->format == SQ__FMT_NONE || sq__format_check(n->format, x->u.str.ptr, x->u.str.len);
 }
 
+/* The keyword group that applies to each JSON type's values in a leaf. */
+static const uint8_t leaf_group[] = {
+    [SQ_JSON_INT] = SQ__G_NUMBER, [SQ_JSON_BIGINT] = SQ__G_NUMBER, [SQ_JSON_FLOAT] = SQ__G_NUMBER,
+    [SQ_JSON_STRING] = SQ__G_STRING, [SQ_JSON_OBJECT] = 0, /* sized for every type */
+};
+
 static inline int leaf_valid(vctx *c, const sq__snode *n, const sq_json_value *x) {
-    if (!n->leaf || c->steps >= MAX_STEPS || c->depth >= MAX_DEPTH) return 0;
-    if (n->types != SQ__T_ANY && !(type_bits[x->type] & n->types)) return 0;
-    switch (x->type) {
-    case SQ_JSON_INT:
-    case SQ_JSON_FLOAT:
-    case SQ_JSON_BIGINT:
-        if ((n->groups & SQ__G_NUMBER) && !number_in_bounds(n, x)) return 0;
-        break;
-    case SQ_JSON_STRING:
-        if ((n->groups & SQ__G_STRING) && !string_passes(n, x)) return 0;
-        break;
-    default:
-        break;
-    }
+    /* not a leaf, or a value its type admits only after conversion */
+    if (!(type_bits[x->type] & n->leaf_types)) return 0;
+    if (c->steps >= MAX_STEPS || c->depth >= MAX_DEPTH) return 0;
+    uint32_t g = n->groups & leaf_group[x->type];
+    if (g && !(g == SQ__G_NUMBER ? number_in_bounds(n, x) : string_passes(n, x))) return 0;
     c->steps++;
     return 1;
 }
@@ -861,7 +858,10 @@ static int v_object(vctx *c, const sq__snode *n, sq_json_value *x) {
             errs += e;
         }
     }
-    for (size_t r = 0; r < n->num_required; r++) {
+    /* every required key found through its property: nothing to look up */
+    size_t nreq = n->num_required;
+    int all_seen = nreq <= 64 && seen == (nreq == 64 ? ~(uint64_t)0 : ((uint64_t)1 << nreq) - 1);
+    for (size_t r = 0; r < nreq && !all_seen; r++) {
         if (r < 64 && (seen >> r) & 1) continue;
         const sq__key *k = &n->required[r];
         if (has_key(x, k->key, k->key_len)) continue;
