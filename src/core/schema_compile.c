@@ -504,6 +504,7 @@ static int compile_keywords(compiler *c, sq__snode *n, const sq_json_value *v) {
                 n->props[k].key = pm->key;
                 n->props[k].key_len = pm->key_len;
                 n->props[k].req_index = -1;
+                n->props[k].req_bit = 0;
                 n->props[k].schema = compile_node(c, &pm->value);
                 if (!n->props[k].schema) return -1;
             }
@@ -684,6 +685,7 @@ static int compile_keywords(compiler *c, sq__snode *n, const sq_json_value *v) {
                 memcmp(n->props[k].key, n->required[r].key, n->required[r].key_len) == 0 &&
                 n->props[k].req_index < 0) {
                 n->props[k].req_index = (int)r;
+                n->props[k].req_bit = (uint64_t)1 << r;
                 break;
             }
         }

@@ -111,6 +111,7 @@ typedef struct sq__prop {
     size_t key_len;
     sq__snode *schema;
     int req_index; /* index in the node's required list, -1 if optional */
+    uint64_t req_bit; /* 1 << req_index when that is below 64, else 0 */
 } sq__prop;
 
 typedef struct sq__key {

@@ -796,32 +796,37 @@ static int v_object(vctx *c, const sq__snode *n, sq_json_value *x) {
     size_t len = x->u.obj.len;
     uint32_t f = n->flags;
     uint64_t seen = 0; /* required keys (first 64) found through properties */
+    /* Locals for the node's fields the member loop reads: its calls could
+     * (as far as the compiler knows) change the node, forcing reloads. */
+    const sq__prop *props = n->props;
+    size_t num_props = n->num_props, num_pattern_props = n->num_pattern_props;
+    /* Members usually come in the schema's order: the property at the same
+     * index is tried first when that is exact (property keys distinct). */
+    size_t in_order = n->props_distinct ? num_props : 0;
+    sq_json_member *members = x->u.obj.members;
     for (size_t i = 0; i < len; i++) {
-        sq_json_member *m = &x->u.obj.members[i];
+        sq_json_member *m = &members[i];
         int matched = 0;
-        /* Members usually come in the schema's order: try the property at
-         * the same index first (exact when property keys are distinct),
-         * then the others in order (the first match wins, as before). */
         const sq__prop *p = NULL;
-        if (i < n->num_props && n->props_distinct &&
-            key_eq(n->props[i].key, n->props[i].key_len, m->key, m->key_len)) {
-            p = &n->props[i];
+        if (i < in_order && key_eq(props[i].key, props[i].key_len, m->key, m->key_len)) {
+            p = &props[i];
         } else {
-            for (size_t k = 0; k < n->num_props; k++) {
-                if (key_eq(n->props[k].key, n->props[k].key_len, m->key, m->key_len)) {
-                    p = &n->props[k];
+            /* the others in order: the first match wins */
+            for (size_t k = 0; k < num_props; k++) {
+                if (key_eq(props[k].key, props[k].key_len, m->key, m->key_len)) {
+                    p = &props[k];
                     break;
                 }
             }
         }
         if (p) {
             matched = 1;
-            if (p->req_index >= 0) seen |= (uint64_t)1 << p->req_index;
+            seen |= p->req_bit;
             int e = v_member(c, p->schema, m);
             if (e && !c->collect) return 1;
             errs += e;
         }
-        for (size_t k = 0; k < n->num_pattern_props; k++) {
+        for (size_t k = 0; k < num_pattern_props; k++) {
             int r = sq__regex_search(&n->pattern_props[k].re, m->key, m->key_len);
             if (r != 1) continue;
             matched = 1;
