@@ -132,12 +132,48 @@ static const unsigned char *fixed_shape(sq_arena *a, const char *src, size_t len
     return out;
 }
 
+/* The two 8-byte windows of a fixed shape of 8 to 16 positions (see
+ * sq__regex). Built byte by byte and loaded with memcpy, as the subject
+ * is, so the byte order of the machine does not matter. */
+static void fixed_windows(sq__regex *re) {
+    size_t n = re->fixed_len;
+    re->fixed_windows = 0;
+    if (!re->fixed || n < 8 || n > 16) return;
+    for (int w = 0; w < 2; w++) {
+        const unsigned char *prog = re->fixed + (w ? n - 8 : 0);
+        unsigned char lit[8], lit_mask[8], digit_mask[8];
+        for (int i = 0; i < 8; i++) {
+            lit[i] = prog[i];
+            lit_mask[i] = prog[i] ? 0xff : 0;
+            digit_mask[i] = prog[i] ? 0 : 0x80;
+        }
+        memcpy(&re->win_lit[w], lit, 8);
+        memcpy(&re->win_lit_mask[w], lit_mask, 8);
+        memcpy(&re->win_digit_mask[w], digit_mask, 8);
+    }
+    re->fixed_windows = 1;
+}
+
+/* One window against 8 subject bytes: the literals equal, and every digit
+ * position holds 0-9. XOR with '0' maps exactly '0'-'9' to 0-9; a byte t
+ * is above 9 when ((t & 0x7f) + 0x76) or t itself has bit 7 set, and the
+ * sum cannot carry into the next byte (0x7f + 0x76 < 0x100). */
+static int fixed_window_match(const sq__regex *re, int w, const char *s) {
+    uint64_t x;
+    memcpy(&x, s, 8);
+    if ((x ^ re->win_lit[w]) & re->win_lit_mask[w]) return 0;
+    uint64_t t = x ^ 0x3030303030303030ull;
+    uint64_t above9 = (((t & 0x7f7f7f7f7f7f7f7full) + 0x7676767676767676ull) | t) & 0x8080808080808080ull;
+    return (above9 & re->win_digit_mask[w]) == 0;
+}
+
 /* The fixed shape against an ASCII subject: exact, as PCRE2 would answer
  * (^ anchors at the start; $ matches at the end or before a final "\n";
  * \d is 0-9 for ASCII text even with UCP). */
 static int fixed_match(const sq__regex *re, const char *s, size_t len) {
     size_t n = re->fixed_len;
     if (len != n && !(len == n + 1 && s[n] == '\n')) return 0;
+    if (re->fixed_windows) return fixed_window_match(re, 0, s) && fixed_window_match(re, 1, s + n - 8);
     for (size_t i = 0; i < n; i++) {
         unsigned char want = re->fixed[i], c = (unsigned char)s[i];
         if (want ? c != want : (c < '0' || c > '9')) return 0;
@@ -173,6 +209,7 @@ int sq__regex_compile(sq_schema *s, const char *src, size_t len, sq__regex **out
     re->jit = pcre2_jit_compile(code, PCRE2_JIT_COMPLETE) == 0;
     re->fixed_len = 0;
     re->fixed = fixed_shape(&s->arena, src, len, &re->fixed_len);
+    fixed_windows(re);
     if (s->num_regexes == s->cap_regexes) {
         size_t ncap = s->cap_regexes ? s->cap_regexes * 2 : 8;
         sq__regex **n = realloc(s->regexes, ncap * sizeof *n);

@@ -104,6 +104,12 @@ typedef struct sq__regex {
      * digit; NULL when the pattern has another shape. */
     const unsigned char *fixed;
     size_t fixed_len;
+    /* A fixed shape of 8 to 16 positions is also kept as two overlapping
+     * 8-byte windows (positions 0-7 and the last 8), each as the literal
+     * bytes, a mask of the literal positions and a mask (0x80 per byte) of
+     * the digit positions, so a match takes two word tests, no byte loop. */
+    int fixed_windows;
+    uint64_t win_lit[2], win_lit_mask[2], win_digit_mask[2];
 } sq__regex;
 
 typedef struct sq__prop {
