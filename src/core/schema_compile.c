@@ -455,6 +455,7 @@ static void classify(sq__snode *n) {
     int leaf = n->bool_schema == 0 && !(g & (SQ__G_VALUE | SQ__G_ARRAY | SQ__G_OBJECT | SQ__G_APPLY)) &&
                n->format != SQ__FMT_EMAIL;
     n->leaf_types = leaf ? n->types : 0;
+    n->ref_only = n->ref && g == SQ__G_VALUE && !n->enum_v && !(f & SQ__HAS_CONST) && n->types == SQ__T_ANY;
 }
 
 static int compile_keywords(compiler *c, sq__snode *n, const sq_json_value *v) {

@@ -154,6 +154,7 @@ struct sq__snode {
      * leaf_types is `types` for a leaf and 0 for any other node, so one
      * test asks both "a leaf?" and "of an admitted type?". */
     uint32_t leaf_types;
+    int ref_only; /* a $ref and no other keyword that validates */
 
     /* numbers: the double for comparison and the value as written (ctx) */
     double minimum, maximum, excl_min, excl_max, multiple_of;

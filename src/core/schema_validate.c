@@ -1095,6 +1095,14 @@ static int v_node(vctx *c, const sq__snode *n, sq_json_value *inst) {
         if (!c->collect) return 1;
         return emit(c, "recursion_loop", "Recursion error - cyclic reference detected", inst, NULL, NULL, 0);
     }
+    if (n->ref_only) {
+        /* a bare {"$ref": ...}: the target decides (the full path below
+         * would find nothing else to check, convert or write back) */
+        c->depth++;
+        int e = v_node(c, n->ref, inst);
+        c->depth--;
+        return e;
+    }
     c->depth++;
     int errs = 0;
     sq_json_value *x = inst;
