@@ -436,6 +436,34 @@ static int set_number(compiler *c, const sq_json_member *m, double *d, const sq_
     return 0;
 }
 
+/* The int64 range of a node's number bounds, when they are all int64 (see
+ * sq__snode.int_bounds): the same answers as comparing with each bound. */
+static void compute_int_bounds(sq__snode *n) {
+    uint32_t f = n->flags;
+    const sq_json_value *bounds[4] = {
+        (f & SQ__HAS_MINIMUM) ? n->minimum_v : NULL, (f & SQ__HAS_EXCL_MIN) ? n->excl_min_v : NULL,
+        (f & SQ__HAS_MAXIMUM) ? n->maximum_v : NULL, (f & SQ__HAS_EXCL_MAX) ? n->excl_max_v : NULL};
+    n->int_bounds = 0;
+    if (f & SQ__HAS_MULTIPLE) return;
+    for (int i = 0; i < 4; i++)
+        if (bounds[i] && bounds[i]->type != SQ_JSON_INT) return;
+    int64_t lo = INT64_MIN, hi = INT64_MAX;
+    int empty = 0;
+    if (bounds[0] && bounds[0]->u.i > lo) lo = bounds[0]->u.i;
+    if (bounds[1]) {
+        if (bounds[1]->u.i == INT64_MAX) empty = 1; /* nothing is above it */
+        else if (bounds[1]->u.i + 1 > lo) lo = bounds[1]->u.i + 1;
+    }
+    if (bounds[2] && bounds[2]->u.i < hi) hi = bounds[2]->u.i;
+    if (bounds[3]) {
+        if (bounds[3]->u.i == INT64_MIN) empty = 1;
+        else if (bounds[3]->u.i - 1 < hi) hi = bounds[3]->u.i - 1;
+    }
+    n->int_lo = empty ? 1 : lo;
+    n->int_hi = empty ? 0 : hi;
+    n->int_bounds = 1;
+}
+
 /* Keyword groups and the leaf mark of a compiled node (see schema_internal.h).
  * Only the node's own fields are read: a $ref target may still be under
  * construction here (recursive schemas), and a $ref makes a node no leaf. */
@@ -452,6 +480,7 @@ static void classify(sq__snode *n) {
         g |= SQ__G_OBJECT;
     if (n->num_all_of || n->num_any_of || n->num_one_of || n->not_ || n->if_) g |= SQ__G_APPLY;
     n->groups = g;
+    if (g & SQ__G_NUMBER) compute_int_bounds(n);
     int leaf = n->bool_schema == 0 && !(g & (SQ__G_VALUE | SQ__G_ARRAY | SQ__G_OBJECT | SQ__G_APPLY)) &&
                n->format != SQ__FMT_EMAIL;
     n->leaf_types = leaf ? n->types : 0;

@@ -159,6 +159,11 @@ struct sq__snode {
     /* numbers: the double for comparison and the value as written (ctx) */
     double minimum, maximum, excl_min, excl_max, multiple_of;
     const sq_json_value *minimum_v, *maximum_v, *excl_min_v, *excl_max_v, *multiple_of_v;
+    /* When every bound present is an int64 and there is no multipleOf, an
+     * int64 instance is within the bounds exactly when int_lo <= it <= int_hi
+     * (int_lo > int_hi when none is). */
+    int int_bounds;
+    int64_t int_lo, int_hi;
 
     /* strings */
     size_t min_len, max_len; /* code points */

@@ -664,6 +664,7 @@ static int items_unique(vctx *c, const sq_json_value *arr) {
  * ====================================================================== */
 
 static int number_in_bounds(const sq__snode *n, const sq_json_value *x) {
+    if (x->type == SQ_JSON_INT && n->int_bounds) return x->u.i >= n->int_lo && x->u.i <= n->int_hi;
     uint32_t f = n->flags;
     if ((f & SQ__HAS_MINIMUM) && num_cmp(x, n->minimum_v, n->minimum) < 0) return 0;
     if ((f & SQ__HAS_EXCL_MIN) && num_cmp(x, n->excl_min_v, n->excl_min) <= 0) return 0;
@@ -800,6 +801,7 @@ static int v_object(vctx *c, const sq__snode *n, sq_json_value *x) {
      * (as far as the compiler knows) change the node, forcing reloads. */
     const sq__prop *props = n->props;
     size_t num_props = n->num_props, num_pattern_props = n->num_pattern_props;
+    const sq__snode *property_names = n->property_names;
     /* Members usually come in the schema's order: the property at the same
      * index is tried first when that is exact (property keys distinct). */
     size_t in_order = n->props_distinct ? num_props : 0;
@@ -848,7 +850,7 @@ static int v_object(vctx *c, const sq__snode *n, sq_json_value *x) {
                 errs += e;
             }
         }
-        if (n->property_names) {
+        if (property_names) {
             sq_json_value kv;
             kv.type = SQ_JSON_STRING;
             kv.u.str.ptr = m->key;
@@ -856,7 +858,7 @@ static int v_object(vctx *c, const sq__snode *n, sq_json_value *x) {
             loc_push_key(c, m->key, m->key_len);
             int saved = c->coerce;
             c->coerce = 0; /* never write into a key copy */
-            int e = v_node(c, n->property_names, &kv);
+            int e = v_node(c, property_names, &kv);
             c->coerce = saved;
             loc_pop(c);
             if (e && !c->collect) return 1;
