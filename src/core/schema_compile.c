@@ -132,12 +132,48 @@ static const unsigned char *fixed_shape(sq_arena *a, const char *src, size_t len
     return out;
 }
 
+/* The two 8-byte windows of a fixed shape of 8 to 16 positions (see
+ * sq__regex). Built byte by byte and loaded with memcpy, as the subject
+ * is, so the byte order of the machine does not matter. */
+static void fixed_windows(sq__regex *re) {
+    size_t n = re->fixed_len;
+    re->fixed_windows = 0;
+    if (!re->fixed || n < 8 || n > 16) return;
+    for (int w = 0; w < 2; w++) {
+        const unsigned char *prog = re->fixed + (w ? n - 8 : 0);
+        unsigned char lit[8], lit_mask[8], digit_mask[8];
+        for (int i = 0; i < 8; i++) {
+            lit[i] = prog[i];
+            lit_mask[i] = prog[i] ? 0xff : 0;
+            digit_mask[i] = prog[i] ? 0 : 0x80;
+        }
+        memcpy(&re->win_lit[w], lit, 8);
+        memcpy(&re->win_lit_mask[w], lit_mask, 8);
+        memcpy(&re->win_digit_mask[w], digit_mask, 8);
+    }
+    re->fixed_windows = 1;
+}
+
+/* One window against 8 subject bytes: the literals equal, and every digit
+ * position holds 0-9. XOR with '0' maps exactly '0'-'9' to 0-9; a byte t
+ * is above 9 when ((t & 0x7f) + 0x76) or t itself has bit 7 set, and the
+ * sum cannot carry into the next byte (0x7f + 0x76 < 0x100). */
+static int fixed_window_match(const sq__regex *re, int w, const char *s) {
+    uint64_t x;
+    memcpy(&x, s, 8);
+    if ((x ^ re->win_lit[w]) & re->win_lit_mask[w]) return 0;
+    uint64_t t = x ^ 0x3030303030303030ull;
+    uint64_t above9 = (((t & 0x7f7f7f7f7f7f7f7full) + 0x7676767676767676ull) | t) & 0x8080808080808080ull;
+    return (above9 & re->win_digit_mask[w]) == 0;
+}
+
 /* The fixed shape against an ASCII subject: exact, as PCRE2 would answer
  * (^ anchors at the start; $ matches at the end or before a final "\n";
  * \d is 0-9 for ASCII text even with UCP). */
 static int fixed_match(const sq__regex *re, const char *s, size_t len) {
     size_t n = re->fixed_len;
     if (len != n && !(len == n + 1 && s[n] == '\n')) return 0;
+    if (re->fixed_windows) return fixed_window_match(re, 0, s) && fixed_window_match(re, 1, s + n - 8);
     for (size_t i = 0; i < n; i++) {
         unsigned char want = re->fixed[i], c = (unsigned char)s[i];
         if (want ? c != want : (c < '0' || c > '9')) return 0;
@@ -173,6 +209,7 @@ int sq__regex_compile(sq_schema *s, const char *src, size_t len, sq__regex **out
     re->jit = pcre2_jit_compile(code, PCRE2_JIT_COMPLETE) == 0;
     re->fixed_len = 0;
     re->fixed = fixed_shape(&s->arena, src, len, &re->fixed_len);
+    fixed_windows(re);
     if (s->num_regexes == s->cap_regexes) {
         size_t ncap = s->cap_regexes ? s->cap_regexes * 2 : 8;
         sq__regex **n = realloc(s->regexes, ncap * sizeof *n);
@@ -218,8 +255,17 @@ static int is_ascii(const char *s, size_t len) {
 }
 
 int sq__regex_search(const sq__regex *re, const char *subject, size_t len) {
-    int ascii = is_ascii(subject, len);
-    if (ascii && re->fixed) return fixed_match(re, subject, len);
+    int ascii;
+    if (re->fixed) {
+        /* A fixed-shape match is all ASCII (literals, 0-9, a final "\n"),
+         * so it is PCRE2's answer too; without one, only an ASCII subject
+         * is decided here (with UCP, \d matches other scripts' digits). */
+        if (fixed_match(re, subject, len)) return 1;
+        if (is_ascii(subject, len)) return 0;
+        ascii = 0;
+    } else {
+        ascii = is_ascii(subject, len);
+    }
     pcre2_match_data *md = thread_match_data();
     if (!md) return -1;
     /* pcre2_match runs the JIT code when there is some, after checking the
@@ -390,6 +436,57 @@ static int set_number(compiler *c, const sq_json_member *m, double *d, const sq_
     return 0;
 }
 
+/* The int64 range of a node's number bounds, when they are all int64 (see
+ * sq__snode.int_bounds): the same answers as comparing with each bound. */
+static void compute_int_bounds(sq__snode *n) {
+    uint32_t f = n->flags;
+    const sq_json_value *bounds[4] = {
+        (f & SQ__HAS_MINIMUM) ? n->minimum_v : NULL, (f & SQ__HAS_EXCL_MIN) ? n->excl_min_v : NULL,
+        (f & SQ__HAS_MAXIMUM) ? n->maximum_v : NULL, (f & SQ__HAS_EXCL_MAX) ? n->excl_max_v : NULL};
+    n->int_bounds = 0;
+    if (f & SQ__HAS_MULTIPLE) return;
+    for (int i = 0; i < 4; i++)
+        if (bounds[i] && bounds[i]->type != SQ_JSON_INT) return;
+    int64_t lo = INT64_MIN, hi = INT64_MAX;
+    int empty = 0;
+    if (bounds[0] && bounds[0]->u.i > lo) lo = bounds[0]->u.i;
+    if (bounds[1]) {
+        if (bounds[1]->u.i == INT64_MAX) empty = 1; /* nothing is above it */
+        else if (bounds[1]->u.i + 1 > lo) lo = bounds[1]->u.i + 1;
+    }
+    if (bounds[2] && bounds[2]->u.i < hi) hi = bounds[2]->u.i;
+    if (bounds[3]) {
+        if (bounds[3]->u.i == INT64_MIN) empty = 1;
+        else if (bounds[3]->u.i - 1 < hi) hi = bounds[3]->u.i - 1;
+    }
+    n->int_lo = empty ? 1 : lo;
+    n->int_hi = empty ? 0 : hi;
+    n->int_bounds = 1;
+}
+
+/* Keyword groups and the leaf mark of a compiled node (see schema_internal.h).
+ * Only the node's own fields are read: a $ref target may still be under
+ * construction here (recursive schemas), and a $ref makes a node no leaf. */
+static void classify(sq__snode *n) {
+    uint32_t g = 0, f = n->flags;
+    if (n->ref || n->enum_v || (f & SQ__HAS_CONST)) g |= SQ__G_VALUE;
+    if (f & (SQ__HAS_MINIMUM | SQ__HAS_MAXIMUM | SQ__HAS_EXCL_MIN | SQ__HAS_EXCL_MAX | SQ__HAS_MULTIPLE))
+        g |= SQ__G_NUMBER;
+    if ((f & (SQ__HAS_MIN_LEN | SQ__HAS_MAX_LEN)) || n->pattern || n->format != SQ__FMT_NONE) g |= SQ__G_STRING;
+    if ((f & (SQ__HAS_MIN_ITEMS | SQ__HAS_MAX_ITEMS | SQ__UNIQUE)) || n->num_prefix_items || n->items || n->contains)
+        g |= SQ__G_ARRAY;
+    if ((f & (SQ__ADDL_FALSE | SQ__HAS_MIN_PROPS | SQ__HAS_MAX_PROPS)) || n->num_props || n->num_pattern_props ||
+        n->additional || n->property_names || n->num_required || n->num_dep_required || n->num_dep_schemas)
+        g |= SQ__G_OBJECT;
+    if (n->num_all_of || n->num_any_of || n->num_one_of || n->not_ || n->if_) g |= SQ__G_APPLY;
+    n->groups = g;
+    if (g & SQ__G_NUMBER) compute_int_bounds(n);
+    int leaf = n->bool_schema == 0 && !(g & (SQ__G_VALUE | SQ__G_ARRAY | SQ__G_OBJECT | SQ__G_APPLY)) &&
+               n->format != SQ__FMT_EMAIL;
+    n->leaf_types = leaf ? n->types : 0;
+    n->ref_only = n->ref && g == SQ__G_VALUE && !n->enum_v && !(f & SQ__HAS_CONST) && n->types == SQ__T_ANY;
+}
+
 static int compile_keywords(compiler *c, sq__snode *n, const sq_json_value *v) {
     sq_arena *a = &c->s->arena;
     const sq_json_value *excl_min_bool = NULL, *excl_max_bool = NULL;
@@ -474,6 +571,7 @@ static int compile_keywords(compiler *c, sq__snode *n, const sq_json_value *v) {
                 n->props[k].key = pm->key;
                 n->props[k].key_len = pm->key_len;
                 n->props[k].req_index = -1;
+                n->props[k].req_bit = 0;
                 n->props[k].schema = compile_node(c, &pm->value);
                 if (!n->props[k].schema) return -1;
             }
@@ -654,12 +752,13 @@ static int compile_keywords(compiler *c, sq__snode *n, const sq_json_value *v) {
                 memcmp(n->props[k].key, n->required[r].key, n->required[r].key_len) == 0 &&
                 n->props[k].req_index < 0) {
                 n->props[k].req_index = (int)r;
+                n->props[k].req_bit = (uint64_t)1 << r;
                 break;
             }
         }
     }
     if (n->nullable && n->types != SQ__T_ANY) n->types |= SQ__T_NULL;
-    n->has_applicators = n->num_all_of || n->num_any_of || n->num_one_of || n->not_ || n->if_;
+    classify(n);
     return 0;
 }
 

@@ -80,6 +80,18 @@ enum {
     SQ__HAS_MAX_CONTAINS = 1 << 15
 };
 
+/* ---- keyword groups: which parts of the walker a node needs ----
+ * Derived once at compile time (sq__snode.groups) so the walker asks one
+ * question per group instead of testing each keyword of it. */
+enum {
+    SQ__G_VALUE = 1 << 0,   /* $ref, enum or const */
+    SQ__G_NUMBER = 1 << 1,  /* minimum, maximum, exclusive bounds, multipleOf */
+    SQ__G_STRING = 1 << 2,  /* minLength, maxLength, pattern, format */
+    SQ__G_ARRAY = 1 << 3,   /* any array keyword */
+    SQ__G_OBJECT = 1 << 4,  /* any object keyword */
+    SQ__G_APPLY = 1 << 5    /* allOf, anyOf, oneOf, not, if */
+};
+
 typedef struct sq__snode sq__snode;
 
 typedef struct sq__regex {
@@ -92,6 +104,12 @@ typedef struct sq__regex {
      * digit; NULL when the pattern has another shape. */
     const unsigned char *fixed;
     size_t fixed_len;
+    /* A fixed shape of 8 to 16 positions is also kept as two overlapping
+     * 8-byte windows (positions 0-7 and the last 8), each as the literal
+     * bytes, a mask of the literal positions and a mask (0x80 per byte) of
+     * the digit positions, so a match takes two word tests, no byte loop. */
+    int fixed_windows;
+    uint64_t win_lit[2], win_lit_mask[2], win_digit_mask[2];
 } sq__regex;
 
 typedef struct sq__prop {
@@ -99,6 +117,7 @@ typedef struct sq__prop {
     size_t key_len;
     sq__snode *schema;
     int req_index; /* index in the node's required list, -1 if optional */
+    uint64_t req_bit; /* 1 << req_index when that is below 64, else 0 */
 } sq__prop;
 
 typedef struct sq__key {
@@ -127,11 +146,24 @@ struct sq__snode {
     uint32_t types;    /* allowed instance types (SQ__T_ANY without `type`) */
     uint32_t flags;    /* SQ__HAS_* */
     int nullable;      /* OpenAPI 3.0 `nullable: true` adds null */
-    int has_applicators; /* any of allOf/anyOf/oneOf/not/if: skip them fast */
+    uint32_t groups;   /* SQ__G_* of the keywords present */
+    /* A leaf: a normal schema whose checks never recurse, allocate or need
+     * a location unless they fail (type, number and length bounds, pattern,
+     * a format other than email). The walker checks a valid value against
+     * it inline and takes the full path only when the check fails.
+     * leaf_types is `types` for a leaf and 0 for any other node, so one
+     * test asks both "a leaf?" and "of an admitted type?". */
+    uint32_t leaf_types;
+    int ref_only; /* a $ref and no other keyword that validates */
 
     /* numbers: the double for comparison and the value as written (ctx) */
     double minimum, maximum, excl_min, excl_max, multiple_of;
     const sq_json_value *minimum_v, *maximum_v, *excl_min_v, *excl_max_v, *multiple_of_v;
+    /* When every bound present is an int64 and there is no multipleOf, an
+     * int64 instance is within the bounds exactly when int_lo <= it <= int_hi
+     * (int_lo > int_hi when none is). */
+    int int_bounds;
+    int64_t int_lo, int_hi;
 
     /* strings */
     size_t min_len, max_len; /* code points */

@@ -389,6 +389,24 @@ static uint32_t inst_bits(const sq_json_value *v) {
     return 0;
 }
 
+/* inst_bits by JSON type, a float counted as a number only. */
+static const uint8_t type_bits[] = {
+    [SQ_JSON_NULL] = SQ__T_NULL,  [SQ_JSON_FALSE] = SQ__T_BOOL,
+    [SQ_JSON_TRUE] = SQ__T_BOOL,  [SQ_JSON_INT] = SQ__T_INT | SQ__T_NUM,
+    [SQ_JSON_BIGINT] = SQ__T_INT | SQ__T_NUM, [SQ_JSON_FLOAT] = SQ__T_NUM,
+    [SQ_JSON_STRING] = SQ__T_STR, [SQ_JSON_ARRAY] = SQ__T_ARR,
+    [SQ_JSON_OBJECT] = SQ__T_OBJ,
+};
+
+/* 1 when the node's `type` admits v as it is (no lax conversion): the same
+ * answer as inst_bits(v) & types, without the integrality test of a float
+ * unless only `integer` could admit it. */
+static inline int type_admits(uint32_t types, const sq_json_value *v) {
+    if (types == SQ__T_ANY) return 1;
+    if (type_bits[v->type] & types) return 1;
+    return v->type == SQ_JSON_FLOAT && (types & SQ__T_INT) && v->u.f == floor(v->u.f);
+}
+
 /* The types a node admits, following $ref (for anyOf/oneOf pruning). */
 static uint32_t node_types(const sq__snode *n) {
     uint32_t t = SQ__T_ANY;
@@ -434,7 +452,7 @@ static int type_error(vctx *c, const sq__snode *n, const sq_json_value *inst) {
 }
 
 /* -1 / 0 / 1 comparing a number instance with a schema limit. */
-static int num_cmp(const sq_json_value *x, const sq_json_value *lim, double limd) {
+static inline int num_cmp(const sq_json_value *x, const sq_json_value *lim, double limd) {
     if (x->type == SQ_JSON_INT && lim->type == SQ_JSON_INT) return x->u.i < lim->u.i ? -1 : x->u.i > lim->u.i;
     double xd = num_val(x);
     return xd < limd ? -1 : xd > limd;
@@ -530,17 +548,22 @@ static const char *uuid_message(vctx *c, const sq_json_value *x) {
     return "Input should be a valid UUID";
 }
 
+/* The string's length in code points as far as minLength/maxLength can
+ * tell: a UTF-8 string of b bytes has between b/4 and b code points, so
+ * count only when the byte length cannot decide. */
+static size_t length_for_bounds(const sq__snode *n, const sq_json_value *x) {
+    uint32_t f = n->flags;
+    size_t bytes = x->u.str.len;
+    int need = ((f & SQ__HAS_MIN_LEN) && bytes >= n->min_len && bytes / 4 < n->min_len) ||
+               ((f & SQ__HAS_MAX_LEN) && bytes > n->max_len);
+    return need ? utf8_count(x->u.str.ptr, bytes) : bytes;
+}
+
 static int v_string(vctx *c, const sq__snode *n, const sq_json_value *x, const sq_json_value *input) {
     int errs = 0;
     uint32_t f = n->flags;
     if (f & (SQ__HAS_MIN_LEN | SQ__HAS_MAX_LEN)) {
-        /* byte length bounds the code point count: skip the count when it cannot matter */
-        /* A UTF-8 string of b bytes has between b/4 and b code points:
-         * count only when the byte length cannot decide. */
-        size_t bytes = x->u.str.len;
-        int need = ((f & SQ__HAS_MIN_LEN) && bytes >= n->min_len && bytes / 4 < n->min_len) ||
-                   ((f & SQ__HAS_MAX_LEN) && bytes > n->max_len);
-        size_t cps = need ? utf8_count(x->u.str.ptr, bytes) : bytes;
+        size_t cps = length_for_bounds(n, x);
         if ((f & SQ__HAS_MIN_LEN) && cps < n->min_len) {
             if (!c->collect) return 1;
             errs += emit(c, "string_too_short",
@@ -629,6 +652,81 @@ static int items_unique(vctx *c, const sq_json_value *arr) {
     return 1;
 }
 
+/* ======================================================================
+ * Leaves: children checked inline
+ *
+ * A leaf's checks (see schema_internal.h) are answered here as valid or
+ * not, without a v_node call or a location push. Only "valid" is trusted:
+ * on any doubt (a failed check, a lax conversion, a float that `integer`
+ * would rewrite, a spent step budget or depth limit) the caller runs
+ * v_node, which decides again, reports errors at the right location and
+ * enforces the limits. A valid leaf costs one step, as a v_node visit does.
+ * ====================================================================== */
+
+static int number_in_bounds(const sq__snode *n, const sq_json_value *x) {
+    if (x->type == SQ_JSON_INT && n->int_bounds) return x->u.i >= n->int_lo && x->u.i <= n->int_hi;
+    uint32_t f = n->flags;
+    if ((f & SQ__HAS_MINIMUM) && num_cmp(x, n->minimum_v, n->minimum) < 0) return 0;
+    if ((f & SQ__HAS_EXCL_MIN) && num_cmp(x, n->excl_min_v, n->excl_min) <= 0) return 0;
+    if ((f & SQ__HAS_MAXIMUM) && num_cmp(x, n->maximum_v, n->maximum) > 0) return 0;
+    if ((f & SQ__HAS_EXCL_MAX) && num_cmp(x, n->excl_max_v, n->excl_max) >= 0) return 0;
+    if ((f & SQ__HAS_MULTIPLE) && !is_multiple(x, n)) return 0;
+    return 1;
+}
+
+/* Email is never a leaf's format (it needs the schema's email pattern). */
+static int string_passes(const sq__snode *n, const sq_json_value *x) {
+    uint32_t f = n->flags;
+    if (f & (SQ__HAS_MIN_LEN | SQ__HAS_MAX_LEN)) {
+        size_t cps = length_for_bounds(n, x);
+        if ((f & SQ__HAS_MIN_LEN) && cps < n->min_len) return 0;
+        if ((f & SQ__HAS_MAX_LEN) && cps > n->max_len) return 0;
+    }
+    if (n->pattern && sq__regex_search(n->pattern, x->u.str.ptr, x->u.str.len) != 1) return 0;
+    return n->format == SQ__FMT_NONE || sq__format_check(n->format, x->u.str.ptr, x->u.str.len);
+}
+
+/* The keyword group that applies to each JSON type's values in a leaf. */
+static const uint8_t leaf_group[] = {
+    [SQ_JSON_INT] = SQ__G_NUMBER, [SQ_JSON_BIGINT] = SQ__G_NUMBER, [SQ_JSON_FLOAT] = SQ__G_NUMBER,
+    [SQ_JSON_STRING] = SQ__G_STRING, [SQ_JSON_OBJECT] = 0, /* sized for every type */
+};
+
+static inline int leaf_valid(vctx *c, const sq__snode *n, const sq_json_value *x) {
+    /* not a leaf, or a value its type admits only after conversion */
+    if (!(type_bits[x->type] & n->leaf_types)) return 0;
+    if (c->steps >= MAX_STEPS || c->depth >= MAX_DEPTH) return 0;
+    uint32_t g = n->groups & leaf_group[x->type];
+    if (g && !(g == SQ__G_NUMBER ? number_in_bounds(n, x) : string_passes(n, x))) return 0;
+    c->steps++;
+    return 1;
+}
+
+/* v_node for a member's value at its key's location. */
+static int v_member_full(vctx *c, const sq__snode *sub, sq_json_member *m) {
+    loc_push_key(c, m->key, m->key_len);
+    int e = v_node(c, sub, &m->value);
+    loc_pop(c);
+    return e;
+}
+
+/* A member's value: inline when it is a valid leaf, else the full walk. */
+static inline int v_member(vctx *c, const sq__snode *sub, sq_json_member *m) {
+    return leaf_valid(c, sub, &m->value) ? 0 : v_member_full(c, sub, m);
+}
+
+static int v_item_full(vctx *c, const sq__snode *sub, sq_json_value *item, size_t i) {
+    loc_push_index(c, i);
+    int e = v_node(c, sub, item);
+    loc_pop(c);
+    return e;
+}
+
+/* The same for an array item. */
+static inline int v_item(vctx *c, const sq__snode *sub, sq_json_value *item, size_t i) {
+    return leaf_valid(c, sub, item) ? 0 : v_item_full(c, sub, item, i);
+}
+
 static int v_array(vctx *c, const sq__snode *n, sq_json_value *x) {
     int errs = 0;
     size_t len = x->u.arr.len;
@@ -651,9 +749,7 @@ static int v_array(vctx *c, const sq__snode *n, sq_json_value *x) {
             if (i >= n->num_prefix_items) break;
             continue;
         }
-        loc_push_index(c, i);
-        int e = v_node(c, sub, &x->u.arr.items[i]);
-        loc_pop(c);
+        int e = v_item(c, sub, &x->u.arr.items[i], i);
         if (e && !c->collect) return 1;
         errs += e;
     }
@@ -701,40 +797,42 @@ static int v_object(vctx *c, const sq__snode *n, sq_json_value *x) {
     size_t len = x->u.obj.len;
     uint32_t f = n->flags;
     uint64_t seen = 0; /* required keys (first 64) found through properties */
+    /* Locals for the node's fields the member loop reads: its calls could
+     * (as far as the compiler knows) change the node, forcing reloads. */
+    const sq__prop *props = n->props;
+    size_t num_props = n->num_props, num_pattern_props = n->num_pattern_props;
+    const sq__snode *property_names = n->property_names;
+    /* Members usually come in the schema's order: the property at the same
+     * index is tried first when that is exact (property keys distinct). */
+    size_t in_order = n->props_distinct ? num_props : 0;
+    sq_json_member *members = x->u.obj.members;
     for (size_t i = 0; i < len; i++) {
-        sq_json_member *m = &x->u.obj.members[i];
+        sq_json_member *m = &members[i];
         int matched = 0;
-        /* Members usually come in the schema's order: try the property at
-         * the same index first (exact when property keys are distinct),
-         * then the others in order (the first match wins, as before). */
         const sq__prop *p = NULL;
-        if (i < n->num_props && n->props_distinct &&
-            key_eq(n->props[i].key, n->props[i].key_len, m->key, m->key_len)) {
-            p = &n->props[i];
+        if (i < in_order && key_eq(props[i].key, props[i].key_len, m->key, m->key_len)) {
+            p = &props[i];
         } else {
-            for (size_t k = 0; k < n->num_props; k++) {
-                if (key_eq(n->props[k].key, n->props[k].key_len, m->key, m->key_len)) {
-                    p = &n->props[k];
+            /* the others in order: the first match wins */
+            for (size_t k = 0; k < num_props; k++) {
+                if (key_eq(props[k].key, props[k].key_len, m->key, m->key_len)) {
+                    p = &props[k];
                     break;
                 }
             }
         }
         if (p) {
             matched = 1;
-            if (p->req_index >= 0) seen |= (uint64_t)1 << p->req_index;
-            loc_push_key(c, m->key, m->key_len);
-            int e = v_node(c, p->schema, &m->value);
-            loc_pop(c);
+            seen |= p->req_bit;
+            int e = v_member(c, p->schema, m);
             if (e && !c->collect) return 1;
             errs += e;
         }
-        for (size_t k = 0; k < n->num_pattern_props; k++) {
+        for (size_t k = 0; k < num_pattern_props; k++) {
             int r = sq__regex_search(&n->pattern_props[k].re, m->key, m->key_len);
             if (r != 1) continue;
             matched = 1;
-            loc_push_key(c, m->key, m->key_len);
-            int e = v_node(c, n->pattern_props[k].schema, &m->value);
-            loc_pop(c);
+            int e = v_member(c, n->pattern_props[k].schema, m);
             if (e && !c->collect) return 1;
             errs += e;
         }
@@ -747,14 +845,12 @@ static int v_object(vctx *c, const sq__snode *n, sq_json_value *x) {
                                  : NULL,
                              m->key, m->key_len);
             } else if (n->additional) {
-                loc_push_key(c, m->key, m->key_len);
-                int e = v_node(c, n->additional, &m->value);
-                loc_pop(c);
+                int e = v_member(c, n->additional, m);
                 if (e && !c->collect) return 1;
                 errs += e;
             }
         }
-        if (n->property_names) {
+        if (property_names) {
             sq_json_value kv;
             kv.type = SQ_JSON_STRING;
             kv.u.str.ptr = m->key;
@@ -762,14 +858,17 @@ static int v_object(vctx *c, const sq__snode *n, sq_json_value *x) {
             loc_push_key(c, m->key, m->key_len);
             int saved = c->coerce;
             c->coerce = 0; /* never write into a key copy */
-            int e = v_node(c, n->property_names, &kv);
+            int e = v_node(c, property_names, &kv);
             c->coerce = saved;
             loc_pop(c);
             if (e && !c->collect) return 1;
             errs += e;
         }
     }
-    for (size_t r = 0; r < n->num_required; r++) {
+    /* every required key found through its property: nothing to look up */
+    size_t nreq = n->num_required;
+    int all_seen = nreq <= 64 && seen == (nreq == 64 ? ~(uint64_t)0 : ((uint64_t)1 << nreq) - 1);
+    for (size_t r = 0; r < nreq && !all_seen; r++) {
         if (r < 64 && (seen >> r) & 1) continue;
         const sq__key *k = &n->required[r];
         if (has_key(x, k->key, k->key_len)) continue;
@@ -949,14 +1048,45 @@ static int v_combinators(vctx *c, const sq__snode *n, sq_json_value *x) {
     return errs;
 }
 
-static int v_node(vctx *c, const sq__snode *n, sq_json_value *inst) {
+/* `true` admits everything, `false` nothing. */
+static int v_bool_schema(vctx *c, const sq__snode *n, const sq_json_value *inst) {
     if (n->bool_schema == 1) return 0;
-    if (n->bool_schema == 2) {
-        if (!c->collect) return 1;
-        char *j = sq__msg_json(c->arena, inst);
-        return emit(c, "validation_error", j ? sq__msg_printf(c->arena, "False schema does not allow %s", j) : NULL,
-                    inst, NULL, NULL, 0);
+    if (!c->collect) return 1;
+    char *j = sq__msg_json(c->arena, inst);
+    return emit(c, "validation_error", j ? sq__msg_printf(c->arena, "False schema does not allow %s", j) : NULL, inst,
+                NULL, NULL, 0);
+}
+
+/* $ref, enum and const: the keywords about the value as a whole. In probe
+ * mode it stops at the first failure. */
+static int v_value_keywords(vctx *c, const sq__snode *n, sq_json_value *x, const sq_json_value *input) {
+    int errs = 0;
+    if (n->ref) {
+        errs += v_node(c, n->ref, x);
+        if (errs && !c->collect) return errs;
     }
+    if (n->enum_v) {
+        int found = 0;
+        for (size_t i = 0; i < n->enum_v->u.arr.len && !found; i++)
+            found = sq__json_equal(x, &n->enum_v->u.arr.items[i]);
+        if (!found) {
+            if (!c->collect) return errs + 1;
+            const char *exp = sq__msg_enum_expected(c->arena, n->enum_v);
+            errs += emit(c, "enum", exp ? sq__msg_printf(c->arena, "Input should be %s", exp) : NULL, input,
+                         exp ? make_ctx(c, "expected", str_value(c, exp, strlen(exp)), NULL, NULL, NULL, NULL) : NULL,
+                         NULL, 0);
+        }
+    }
+    if ((n->flags & SQ__HAS_CONST) && !sq__json_equal(x, n->const_v)) {
+        if (!c->collect) return errs + 1;
+        errs += emit(c, "validation_error", sq__msg_printf(c->arena, "%s was expected", n->const_json), input, NULL,
+                     NULL, 0);
+    }
+    return errs;
+}
+
+static int v_node(vctx *c, const sq__snode *n, sq_json_value *inst) {
+    if (n->bool_schema) return v_bool_schema(c, n, inst);
     if (++c->steps > MAX_STEPS) {
         if (!c->collect || c->exhausted) return 1;
         c->exhausted = 1;
@@ -967,11 +1097,19 @@ static int v_node(vctx *c, const sq__snode *n, sq_json_value *inst) {
         if (!c->collect) return 1;
         return emit(c, "recursion_loop", "Recursion error - cyclic reference detected", inst, NULL, NULL, 0);
     }
+    if (n->ref_only) {
+        /* a bare {"$ref": ...}: the target decides (the full path below
+         * would find nothing else to check, convert or write back) */
+        c->depth++;
+        int e = v_node(c, n->ref, inst);
+        c->depth--;
+        return e;
+    }
     c->depth++;
     int errs = 0;
     sq_json_value *x = inst;
     sq_json_value converted;
-    if (n->types != SQ__T_ANY && !(inst_bits(inst) & n->types)) {
+    if (!type_admits(n->types, inst)) {
         int ok = 0;
         if (inst->type == SQ_JSON_STRING && (n->types & (SQ__T_INT | SQ__T_NUM)))
             ok = lax_number(inst->u.str.ptr, inst->u.str.len, !(n->types & SQ__T_NUM), &converted);
@@ -984,54 +1122,31 @@ static int v_node(vctx *c, const sq__snode *n, sq_json_value *inst) {
     }
     /* inputs reported in errors are the value as sent */
     const sq_json_value *input = inst;
-    if (n->ref) {
-        errs += v_node(c, n->ref, x);
+    uint32_t g = n->groups;
+    if (g & SQ__G_VALUE) {
+        errs = v_value_keywords(c, n, x, input);
         if (errs && !c->collect) goto done;
-    }
-    if (n->enum_v) {
-        int found = 0;
-        for (size_t i = 0; i < n->enum_v->u.arr.len && !found; i++)
-            found = sq__json_equal(x, &n->enum_v->u.arr.items[i]);
-        if (!found) {
-            if (!c->collect) {
-                errs++;
-                goto done;
-            }
-            const char *exp = sq__msg_enum_expected(c->arena, n->enum_v);
-            errs += emit(c, "enum", exp ? sq__msg_printf(c->arena, "Input should be %s", exp) : NULL, input,
-                         exp ? make_ctx(c, "expected", str_value(c, exp, strlen(exp)), NULL, NULL, NULL, NULL) : NULL,
-                         NULL, 0);
-        }
-    }
-    if ((n->flags & SQ__HAS_CONST) && !sq__json_equal(x, n->const_v)) {
-        if (!c->collect) {
-            errs++;
-            goto done;
-        }
-        errs += emit(c, "validation_error", sq__msg_printf(c->arena, "%s was expected", n->const_json), input, NULL,
-                     NULL, 0);
     }
     switch (x->type) {
     case SQ_JSON_INT:
     case SQ_JSON_FLOAT:
     case SQ_JSON_BIGINT:
-        if (n->flags & (SQ__HAS_MINIMUM | SQ__HAS_MAXIMUM | SQ__HAS_EXCL_MIN | SQ__HAS_EXCL_MAX | SQ__HAS_MULTIPLE))
-            errs += v_number(c, n, x, input);
+        if (g & SQ__G_NUMBER) errs += v_number(c, n, x, input);
         break;
     case SQ_JSON_STRING:
-        errs += v_string(c, n, x, input);
+        if (g & SQ__G_STRING) errs += v_string(c, n, x, input);
         break;
     case SQ_JSON_ARRAY:
-        errs += v_array(c, n, x);
+        if (g & SQ__G_ARRAY) errs += v_array(c, n, x);
         break;
     case SQ_JSON_OBJECT:
-        errs += v_object(c, n, x);
+        if (g & SQ__G_OBJECT) errs += v_object(c, n, x);
         break;
     default:
         break;
     }
     if (errs && !c->collect) goto done;
-    if (n->has_applicators) errs += v_combinators(c, n, x);
+    if (g & SQ__G_APPLY) errs += v_combinators(c, n, x);
 done:
     /* Coercion writes the converted value back only when this value is
      * valid: an error's `input` points at the value and must stay as sent.

@@ -2,8 +2,9 @@
  * same answers as the slow paths they skip: the string scanner's table
  * (every special byte at every position of a string), the in-order property
  * lookup (members out of order, duplicate property keys in a schema) and
- * the regex call that skips the UTF-8 check for ASCII subjects; and the
- * inline short-key comparison against memcmp. */
+ * the regex call that skips the UTF-8 check for ASCII subjects, the
+ * word-at-a-time match of fixed-shape patterns; and the inline short-key
+ * comparison against memcmp. */
 #include "sq_test.h"
 #include "squall/schema.h"
 #include "../../src/core/bytes_eq.h"
@@ -148,6 +149,89 @@ static void test_fixed_shape_patterns(void) {
     SQ_CHECK_EQ_INT(count_errors(empty, "\"x\"", NULL), 1);
 }
 
+/* A schema {"type":"string","pattern":<pattern>}, compiled. */
+static sq_schema *pattern_schema(sq_arena *a, const char *pattern) {
+    char text[256];
+    size_t o = (size_t)snprintf(text, sizeof text, "{\"type\":\"string\",\"pattern\":\"");
+    for (const char *p = pattern; *p; p++) {
+        if (*p == '\\') text[o++] = '\\';
+        text[o++] = *p;
+    }
+    o += (size_t)snprintf(text + o, sizeof text - o, "\"}");
+    sq_json_error err;
+    sq_json_value *doc = parse(a, text, o, &err);
+    char ebuf[256];
+    return doc ? sq_schema_compile(doc, ebuf, sizeof ebuf) : NULL;
+}
+
+static int string_valid(const sq_schema *s, sq_arena *a, const char *str, size_t len) {
+    sq_json_value v;
+    v.type = SQ_JSON_STRING;
+    v.u.str.ptr = str;
+    v.u.str.len = len;
+    sq_error_list errs;
+    sq_error_list_init(&errs, a);
+    sq_loc loc;
+    loc.len = 0;
+    return sq_schema_validate(s, &v, &loc, &errs) == 0;
+}
+
+/* Fixed shapes of every length from 1 to 20 (the word-at-a-time windows
+ * cover 8 to 16) answer as PCRE2 does for the same pattern written in a
+ * shape the fast path leaves alone, ^(?:...)$: the matching subject with
+ * each position changed to each of a set of bytes, cut short, extended,
+ * and with a final newline. */
+static void test_fixed_shape_windows_agree_with_pcre2(void) {
+    static const char bytes[] = {'0', '5', '9', '/', ':', 'A', 'K', 'S', '-', 'x', '\n', ' ', 0x7f, (char)0x80,
+                                 (char)0xd9, (char)0xff, 0};
+    for (size_t n = 1; n <= 20; n++) {
+        /* positions alternate in runs: "SK" literals and \d{k} digits */
+        char fixed[128], general[140], subject[32];
+        size_t o = 0, sl = 0;
+        o += (size_t)sprintf(fixed + o, "^");
+        for (size_t i = 0; i < n;) {
+            if (i % 5 < 2) {
+                fixed[o++] = i % 2 ? 'K' : 'S';
+                subject[sl++] = i % 2 ? 'K' : 'S';
+                i++;
+            } else {
+                size_t run = 3 < n - i ? 3 : n - i;
+                o += (size_t)sprintf(fixed + o, "\\d{%zu}", run);
+                for (size_t k = 0; k < run; k++) subject[sl++] = (char)('1' + (int)((i + k) % 9));
+                i += run;
+            }
+        }
+        fixed[o++] = '$';
+        fixed[o] = 0;
+        snprintf(general, sizeof general, "^(?:%.*s)$", (int)(o - 2), fixed + 1);
+        sq_arena a;
+        sq_arena_init(&a);
+        sq_schema *fast = pattern_schema(&a, fixed), *slow = pattern_schema(&a, general);
+        SQ_CHECK(fast != NULL && slow != NULL);
+        if (fast && slow) {
+            SQ_CHECK(string_valid(fast, &a, subject, sl));
+            char buf[40];
+            for (size_t k = 0; k <= sl; k++) {
+                for (size_t b = 0; b < sizeof bytes; b++) {
+                    memcpy(buf, subject, sl);
+                    buf[k] = bytes[b];
+                    size_t len = k == sl ? sl + 1 : sl; /* k == sl: one byte appended */
+                    SQ_CHECK_EQ_INT(string_valid(fast, &a, buf, len), string_valid(slow, &a, buf, len));
+                }
+                SQ_CHECK_EQ_INT(string_valid(fast, &a, subject, k), string_valid(slow, &a, subject, k));
+            }
+            memcpy(buf, subject, sl);
+            buf[sl] = '\n';
+            buf[sl + 1] = '\n';
+            SQ_CHECK(string_valid(fast, &a, buf, sl + 1));
+            SQ_CHECK_EQ_INT(string_valid(fast, &a, buf, sl + 2), string_valid(slow, &a, buf, sl + 2));
+        }
+        sq_schema_free(fast);
+        sq_schema_free(slow);
+        sq_arena_free(&a);
+    }
+}
+
 /* sq__bytes_eq agrees with memcmp for every length up to 40 and a
  * difference at every position (its overlapping loads must miss none). */
 static void test_bytes_eq_matches_memcmp(void) {
@@ -167,6 +251,7 @@ static void test_bytes_eq_matches_memcmp(void) {
 int main(void) {
     SQ_RUN(test_bytes_eq_matches_memcmp);
     SQ_RUN(test_fixed_shape_patterns);
+    SQ_RUN(test_fixed_shape_windows_agree_with_pcre2);
     SQ_RUN(test_string_special_bytes_at_every_position);
     SQ_RUN(test_properties_in_and_out_of_order);
     SQ_RUN(test_duplicate_property_keys_first_wins);

@@ -1,6 +1,8 @@
 /* JSON Schema compiler + validator: one line per case (schema, instance,
  * expected number of errors, expected type of the first error), compile
  * errors, messages and ctx, recursion, coercion, no allocation when valid. */
+#include <stdlib.h>
+
 #include "sq_test.h"
 #include "squall/schema.h"
 
@@ -447,8 +449,146 @@ static void test_work_budget(void) {
     sq_arena_free(&a);
 }
 
+static void test_leaf_children(void) {
+    /* children with only type/bounds/pattern checks are validated inline
+     * when valid; an invalid one must still be reported at its location */
+    sq_arena a;
+    sq_arena_init(&a);
+    const char *schema = "{\"type\":\"object\",\"properties\":{\"l\":{\"type\":\"array\",\"items\":"
+                         "{\"type\":\"integer\",\"maximum\":9}}},"
+                         "\"patternProperties\":{\"^p\":{\"type\":\"string\",\"pattern\":\"^\\\\d{2}$\"}},"
+                         "\"additionalProperties\":{\"type\":\"number\",\"exclusiveMinimum\":0}}";
+    const char *inst = "{\"l\":[1,10,2.0,\"3\"],\"p1\":\"12\",\"p2\":\"123\",\"z\":1.5,\"y\":0}";
+    char err[200];
+    sq_schema *s = sq_schema_compile(parse(&a, schema), err, sizeof err);
+    SQ_CHECK(s != NULL);
+    if (!s) goto out;
+    sq_loc loc;
+    body_loc(&loc);
+    sq_error_list el;
+    sq_error_list_init(&el, &a);
+    SQ_CHECK_EQ_INT(sq_schema_validate(s, parse(&a, inst), &loc, &el), 3);
+    SQ_CHECK_EQ_INT(loc.len, 1);
+    if (el.len != 3) goto out2;
+    SQ_CHECK(json_is(el.items[0].loc, "[\"body\",\"l\",\"1\"]"));
+    SQ_CHECK(strcmp(el.items[0].type, "less_than_equal") == 0);
+    SQ_CHECK(json_is(el.items[1].loc, "[\"body\",\"p2\"]"));
+    SQ_CHECK(strcmp(el.items[1].type, "string_pattern_mismatch") == 0);
+    SQ_CHECK(json_is(el.items[2].loc, "[\"body\",\"y\"]"));
+    SQ_CHECK(strcmp(el.items[2].type, "greater_than") == 0);
+    /* coercion still rewrites leaf values: 2.0 and "3" become integers */
+    sq_json_value *fix = parse(&a, "{\"l\":[1,2.0,\"3\"]}");
+    SQ_CHECK_EQ_INT(sq_schema_validate_coerce(s, fix, &loc, &el), 0);
+    SQ_CHECK(json_is(fix, "{\"l\":[1,2,3]}"));
+out2:
+    sq_schema_free(s);
+out:
+    sq_arena_free(&a);
+}
+
+/* Number bounds give the same answer for a value checked as a leaf (an
+ * array item: the inline check, int64 bounds folded into one range) and
+ * at the root (the full path), at the int64 limits too. */
+static void test_leaf_number_bounds(void) {
+    static const struct {
+        const char *bounds, *value;
+        int errors;
+    } bound_cases[] = {
+        {"\"minimum\":5,\"exclusiveMinimum\":5", "5", 1},
+        {"\"minimum\":5,\"exclusiveMinimum\":5", "6", 0},
+        {"\"minimum\":5,\"exclusiveMinimum\":4", "5", 0},
+        {"\"maximum\":7,\"exclusiveMaximum\":7", "7", 1},
+        {"\"maximum\":7,\"exclusiveMaximum\":8", "7", 0},
+        {"\"exclusiveMinimum\":9223372036854775807", "9223372036854775807", 1},
+        {"\"exclusiveMaximum\":-9223372036854775808", "-9223372036854775808", 1},
+        {"\"minimum\":-9223372036854775808,\"maximum\":9223372036854775807", "-9223372036854775808", 0},
+        {"\"minimum\":-9223372036854775808,\"maximum\":9223372036854775807", "9223372036854775807", 0},
+        {"\"minimum\":1,\"maximum\":0", "0", 1},
+        {"\"maximum\":1.5", "1", 0},
+        {"\"maximum\":1.5", "2", 1},
+        {"\"exclusiveMinimum\":0", "0.0", 1},
+        {"\"exclusiveMinimum\":0", "1e-300", 0},
+        {"\"maximum\":10", "10.5", 1},
+        {"\"maximum\":10", "123456789012345678901234567890", 1},
+        {"\"minimum\":10", "123456789012345678901234567890", 0},
+        {"\"maximum\":10,\"multipleOf\":3", "9", 0},
+        {"\"maximum\":10,\"multipleOf\":3", "8", 1},
+    };
+    for (size_t i = 0; i < sizeof bound_cases / sizeof bound_cases[0]; i++) {
+        char root[200], item[260], arr[120];
+        snprintf(root, sizeof root, "{\"type\":\"number\",%s}", bound_cases[i].bounds);
+        snprintf(item, sizeof item, "{\"type\":\"array\",\"items\":%s}", root);
+        snprintf(arr, sizeof arr, "[%s]", bound_cases[i].value);
+        sq_arena a;
+        sq_arena_init(&a);
+        char err[200];
+        sq_schema *sr = sq_schema_compile(parse(&a, root), err, sizeof err);
+        sq_schema *si = sq_schema_compile(parse(&a, item), err, sizeof err);
+        SQ_CHECK(sr != NULL && si != NULL);
+        if (sr && si) {
+            sq_loc loc;
+            body_loc(&loc);
+            sq_error_list el;
+            sq_error_list_init(&el, &a);
+            int at_root = sq_schema_validate(sr, parse(&a, bound_cases[i].value), &loc, &el);
+            int as_item = sq_schema_validate(si, parse(&a, arr), &loc, &el);
+            if (at_root != bound_cases[i].errors || as_item != bound_cases[i].errors)
+                fprintf(stderr, "case %zu: %s with %s: root %d item %d\n", i, bound_cases[i].bounds, bound_cases[i].value, at_root,
+                        as_item);
+            SQ_CHECK_EQ_INT(at_root, bound_cases[i].errors);
+            SQ_CHECK_EQ_INT(as_item, bound_cases[i].errors);
+        }
+        sq_schema_free(sr);
+        sq_schema_free(si);
+        sq_arena_free(&a);
+    }
+}
+
+static void test_work_budget_counts_leaves(void) {
+    /* as above, but the work of each visit is a long array of leaves,
+     * which are checked inline: they must still spend the budget */
+    const char *schema = "{\"$defs\":{\"N\":{\"type\":\"object\",\"required\":[\"x\"],\"properties\":{"
+                         "\"a\":{\"type\":\"array\",\"items\":{\"type\":\"integer\"}},"
+                         "\"n\":{\"anyOf\":[{\"$ref\":\"#/$defs/N\"},{\"$ref\":\"#/$defs/N\"}]}}}},"
+                         "\"$ref\":\"#/$defs/N\"}";
+    enum { LEVELS = 30, ITEMS = 2000 };
+    size_t cap = (size_t)LEVELS * (ITEMS * 2 + 32) + 16, o = 0;
+    char *inst = malloc(cap);
+    SQ_CHECK(inst != NULL);
+    if (!inst) return;
+    for (int i = 0; i < LEVELS; i++) {
+        o += (size_t)sprintf(inst + o, "{\"a\":[");
+        for (int k = 0; k < ITEMS; k++) o += (size_t)sprintf(inst + o, k ? ",1" : "1");
+        o += (size_t)sprintf(inst + o, "],\"n\":");
+    }
+    inst[o++] = '1';
+    for (int i = 0; i < LEVELS; i++) inst[o++] = '}';
+    inst[o] = 0;
+    sq_arena a;
+    sq_arena_init(&a);
+    char err[200];
+    sq_schema *s = sq_schema_compile(parse(&a, schema), err, sizeof err);
+    SQ_CHECK(s != NULL);
+    if (s) {
+        sq_loc loc;
+        body_loc(&loc);
+        sq_error_list el;
+        sq_error_list_init(&el, &a);
+        SQ_CHECK(sq_schema_validate(s, parse(&a, inst), &loc, &el) >= 1);
+        int aborted = 0;
+        for (size_t i = 0; i < el.len; i++) aborted |= strstr(el.items[i].msg, "too complex") != NULL;
+        SQ_CHECK(aborted);
+        sq_schema_free(s);
+    }
+    sq_arena_free(&a);
+    free(inst);
+}
+
 int main(void) {
     SQ_RUN(test_work_budget);
+    SQ_RUN(test_work_budget_counts_leaves);
+    SQ_RUN(test_leaf_children);
+    SQ_RUN(test_leaf_number_bounds);
     SQ_RUN(test_case_table);
     SQ_RUN(test_compile_errors);
     SQ_RUN(test_messages_and_order);
