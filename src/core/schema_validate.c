@@ -262,6 +262,18 @@ static int emit(vctx *c, const char *type, const char *msg, const sq_json_value 
     sq_validation_error e;
     e.type = type;
     e.msg = msg;
+    /* A scalar input may be a temporary of the walk (a lax conversion's
+     * result, a propertyNames key): the error keeps its own copy, in the
+     * error arena. Containers are always the document's own values. */
+    if (input && input->type != SQ_JSON_ARRAY && input->type != SQ_JSON_OBJECT) {
+        sq_json_value *copy = sq_arena_alloc(c->arena, sizeof *copy);
+        if (!copy) {
+            c->nomem = 1;
+            return 1;
+        }
+        *copy = *input;
+        input = copy;
+    }
     e.input = input;
     e.ctx = ctx;
     e.loc = make_loc(c, extra, extra_len);

@@ -274,6 +274,43 @@ out:
     sq_arena_free(&a);
 }
 
+/* Overwrites a stretch of stack the way later calls would. */
+static void __attribute__((noinline)) scribble_stack(void) {
+    volatile unsigned char junk[4096];
+    for (size_t i = 0; i < sizeof junk; i++) junk[i] = 0xA5;
+}
+
+/* An error's `input` outlives the walk even when the value was one of the
+ * walk's temporaries: a lax conversion's result (here "5" read as 5, then
+ * failing anyOf) and a propertyNames key. */
+static void test_error_inputs_outlive_the_walk(void) {
+    static const struct {
+        const char *schema, *inst, *input;
+    } temps[] = {
+        {"{\"type\":\"integer\",\"anyOf\":[{\"minimum\":10},{\"maximum\":-10}]}", "\"5\"", "5"},
+        {"{\"propertyNames\":{\"maxLength\":1}}", "{\"ab\":1}", "\"ab\""},
+    };
+    for (size_t i = 0; i < sizeof temps / sizeof temps[0]; i++) {
+        sq_arena a;
+        sq_arena_init(&a);
+        char err[200];
+        sq_schema *s = sq_schema_compile(parse(&a, temps[i].schema), err, sizeof err);
+        SQ_CHECK(s != NULL);
+        if (s) {
+            sq_loc loc;
+            body_loc(&loc);
+            sq_error_list el;
+            sq_error_list_init(&el, &a);
+            SQ_CHECK(sq_schema_validate(s, parse(&a, temps[i].inst), &loc, &el) >= 1);
+            scribble_stack();
+            SQ_CHECK(el.len >= 1);
+            for (size_t k = 0; k < el.len; k++) SQ_CHECK(json_is(el.items[k].input, temps[i].input));
+            sq_schema_free(s);
+        }
+        sq_arena_free(&a);
+    }
+}
+
 static void test_valid_allocates_nothing(void) {
     sq_arena doc_arena, err_arena;
     sq_arena_init(&doc_arena);
@@ -592,6 +629,7 @@ int main(void) {
     SQ_RUN(test_case_table);
     SQ_RUN(test_compile_errors);
     SQ_RUN(test_messages_and_order);
+    SQ_RUN(test_error_inputs_outlive_the_walk);
     SQ_RUN(test_valid_allocates_nothing);
     SQ_RUN(test_coerce);
     SQ_RUN(test_recursion_guard);
