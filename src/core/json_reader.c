@@ -3,7 +3,12 @@
  * escapes point into the input; the others are decoded into the arena.
  * Array elements and object members are first collected on a scratch stack
  * (so each container is one exact-size arena allocation) and copied out
- * when the container closes. */
+ * when the container closes.
+ *
+ * The parse functions take the cursor and return the cursor just past what
+ * they read, or NULL once the error is recorded in the parser: the cursor
+ * lives in a register instead of being loaded and stored through the
+ * parser around every byte and token. */
 #include <locale.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -18,9 +23,7 @@
 #define SCRATCH_INLINE 64
 
 typedef struct parser {
-    const char *p;
     const char *end;
-    const char *start;
     sq_arena *arena;
     int max_depth;
     /* scratch stack of members; arrays use the .value field only */
@@ -32,36 +35,37 @@ typedef struct parser {
     int err_code;
 } parser;
 
-static int fail(parser *ps, const char *at, const char *reason) {
+/* Records the first error; returns NULL for the caller to pass up. */
+static const char *fail(parser *ps, const char *at, const char *reason) {
     if (!ps->err_reason) {
         ps->err_at = at;
         ps->err_reason = reason;
         ps->err_code = SQ_EINVAL;
     }
-    return -1;
+    return NULL;
 }
 
-static int fail_nomem(parser *ps) {
-    ps->err_at = ps->p;
+/* `at` is where the cursor stood when the allocation failed. */
+static const char *fail_nomem(parser *ps, const char *at) {
+    ps->err_at = at;
     ps->err_reason = "out of memory";
     ps->err_code = SQ_ENOMEM;
-    return -1;
+    return NULL;
 }
 
-static void skip_ws_slow(parser *ps) {
-    const char *p = ps->p, *end = ps->end;
+static const char *skip_ws_slow(const char *p, const char *end) {
     while (p < end && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')) p++;
-    ps->p = p;
+    return p;
 }
 
 /* Compact JSON has no whitespace: one inlined compare decides the common
  * case, the loop is a call. */
-static inline void skip_ws(parser *ps) {
-    if (ps->p < ps->end && (unsigned char)*ps->p > ' ') return;
-    skip_ws_slow(ps);
+static inline const char *skip_ws(const char *p, const char *end) {
+    if (p < end && (unsigned char)*p > ' ') return p;
+    return skip_ws_slow(p, end);
 }
 
-static int grow_scratch(parser *ps, sq_json_member **slot) {
+static sq_json_member *grow_scratch(parser *ps, const char *at) {
     size_t ncap = ps->stack_cap * 2;
     sq_json_member *n;
     if (ps->stack == ps->inline_stack) {
@@ -70,20 +74,20 @@ static int grow_scratch(parser *ps, sq_json_member **slot) {
     } else {
         n = realloc(ps->stack, ncap * sizeof *n);
     }
-    if (!n) return fail_nomem(ps);
+    if (!n) {
+        fail_nomem(ps, at);
+        return NULL;
+    }
     ps->stack = n;
     ps->stack_cap = ncap;
-    *slot = &ps->stack[ps->stack_len++];
-    return 0;
+    return &ps->stack[ps->stack_len++];
 }
 
-/* The scratch stack rarely grows: the common case is inlined. */
-static inline int push_scratch(parser *ps, sq_json_member **slot) {
-    if (ps->stack_len < ps->stack_cap) {
-        *slot = &ps->stack[ps->stack_len++];
-        return 0;
-    }
-    return grow_scratch(ps, slot);
+/* A new scratch slot, or NULL (out of memory, reported at `at`). The stack
+ * rarely grows: the common case is inlined. */
+static inline sq_json_member *push_scratch(parser *ps, const char *at) {
+    if (ps->stack_len < ps->stack_cap) return &ps->stack[ps->stack_len++];
+    return grow_scratch(ps, at);
 }
 
 /* ---- UTF-8 validation of one multi-byte sequence starting at p (>= 0x80).
@@ -196,12 +200,14 @@ static inline const char *scan_string(const char *p, const char *end) {
     return p;
 }
 
-/* ps->p is just past the opening quote. */
-static int parse_string(parser *ps, const char **out, size_t *out_len) {
-    const char *s = ps->p, *p = s, *end = ps->end;
+/* The rest of parse_string, from the first byte at p that scan_string
+ * stopped at and that is not a closing quote: escapes, multi-byte UTF-8,
+ * errors. s is just past the opening quote. */
+static const char *parse_string_slow(parser *ps, const char *s, const char *p, const char **out,
+                                     size_t *out_len) {
+    const char *end = ps->end;
     int has_escape = 0;
-    for (;;) {
-        p = scan_string(p, end);
+    for (;; p = scan_string(p, end)) {
         if (p >= end) return fail(ps, p, "unterminated string");
         unsigned char c = (unsigned char)*p;
         if (c == '"') break;
@@ -212,24 +218,21 @@ static int parse_string(parser *ps, const char **out, size_t *out_len) {
             continue;
         }
         if (c < 0x20) return fail(ps, p, "control character in string");
-        if (c >= 0x80) {
-            size_t n = sq__utf8_seq_len((const unsigned char *)p, (const unsigned char *)end);
-            if (!n) return fail(ps, p, "invalid UTF-8");
-            p += n;
-            continue;
-        }
-        p++;
+        /* scan_string stops at no other byte: c >= 0x80 */
+        size_t n = sq__utf8_seq_len((const unsigned char *)p, (const unsigned char *)end);
+        if (!n) return fail(ps, p, "invalid UTF-8");
+        p += n;
     }
     size_t raw_len = (size_t)(p - s);
-    ps->p = p + 1;
+    const char *after = p + 1;
     if (!has_escape) {
         *out = s;
         *out_len = raw_len;
-        return 0;
+        return after;
     }
     /* Decoded text is never longer than the raw text. */
     char *o = sq_arena_alloc(ps->arena, raw_len ? raw_len : 1);
-    if (!o) return fail_nomem(ps);
+    if (!o) return fail_nomem(ps, after);
     char *w = o;
     const char *q = s;
     while (q < p) {
@@ -270,7 +273,19 @@ static int parse_string(parser *ps, const char **out, size_t *out_len) {
     }
     *out = o;
     *out_len = (size_t)(w - o);
-    return 0;
+    return after;
+}
+
+/* s is just past the opening quote. Plain ASCII without escapes, the
+ * common case, is one scan and points into the input. */
+static inline const char *parse_string(parser *ps, const char *s, const char **out, size_t *out_len) {
+    const char *p = scan_string(s, ps->end);
+    if (p < ps->end && *p == '"') {
+        *out = s;
+        *out_len = (size_t)(p - s);
+        return p + 1;
+    }
+    return parse_string_slow(ps, s, p, out, out_len);
 }
 
 /* ---- numbers ---- */
@@ -288,31 +303,45 @@ static const double pow10_exact[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1
                                      1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
                                      1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
 
-static int parse_number(parser *ps, sq_json_value *v) {
-    const char *s = ps->p, *p = s, *end = ps->end;
-    int neg = 0;
-    if (p < end && *p == '-') {
-        neg = 1;
-        p++;
+static inline int is_digit(char c) { return (unsigned)(c - '0') < 10; }
+
+/* An integer literal of 19 or more digits (s its start, '-' included):
+ * INT when it fits int64, else BIGINT with the literal's text. */
+static const char *parse_long_int(const char *s, int neg, const char *int_start, const char *int_end,
+                                  sq_json_value *v) {
+    uint64_t x = 0;
+    int overflow = 0;
+    for (const char *q = int_start; q < int_end; q++) {
+        unsigned d = (unsigned)(*q - '0');
+        if (x > (UINT64_MAX - d) / 10) {
+            overflow = 1;
+            break;
+        }
+        x = x * 10 + d;
     }
-    if (p >= end || *p < '0' || *p > '9') return fail(ps, s, "invalid number");
-    const char *int_start = p;
-    if (*p == '0') {
-        p++;
-        if (p < end && *p >= '0' && *p <= '9') return fail(ps, s, "leading zero in number");
-    } else {
-        while (p < end && *p >= '0' && *p <= '9') p++;
+    if (!overflow && ((!neg && x <= (uint64_t)INT64_MAX) || (neg && x <= (uint64_t)INT64_MAX + 1))) {
+        v->type = SQ_JSON_INT;
+        v->u.i = neg ? (int64_t)(0 - x) : (int64_t)x;
+        return int_end;
     }
-    const char *int_end = p;
-    int is_float = 0;
+    v->type = SQ_JSON_BIGINT;
+    v->u.str.ptr = s;
+    v->u.str.len = (size_t)(int_end - s);
+    return int_end;
+}
+
+/* The fraction and exponent of a number whose integer part [int_start,
+ * p) is read and valid; p is at its '.', 'e' or 'E'. */
+static const char *parse_float(parser *ps, const char *s, int neg, const char *int_start, const char *p,
+                               sq_json_value *v) {
+    const char *end = ps->end, *int_end = p;
     const char *frac_start = NULL, *frac_end = NULL;
-    if (p < end && *p == '.') {
+    if (*p == '.') {
         p++;
         frac_start = p;
-        if (p >= end || *p < '0' || *p > '9') return fail(ps, p, "invalid number");
-        while (p < end && *p >= '0' && *p <= '9') p++;
+        if (p >= end || !is_digit(*p)) return fail(ps, p, "invalid number");
+        while (p < end && is_digit(*p)) p++;
         frac_end = p;
-        is_float = 1;
     }
     long exp10 = 0;
     if (p < end && (*p == 'e' || *p == 'E')) {
@@ -322,44 +351,12 @@ static int parse_number(parser *ps, sq_json_value *v) {
             eneg = *p == '-';
             p++;
         }
-        if (p >= end || *p < '0' || *p > '9') return fail(ps, p, "invalid number");
-        while (p < end && *p >= '0' && *p <= '9') {
+        if (p >= end || !is_digit(*p)) return fail(ps, p, "invalid number");
+        while (p < end && is_digit(*p)) {
             if (exp10 < 100000) exp10 = exp10 * 10 + (*p - '0');
             p++;
         }
         if (eneg) exp10 = -exp10;
-        is_float = 1;
-    }
-    ps->p = p;
-    if (!is_float) {
-        size_t nd = (size_t)(int_end - int_start);
-        if (nd <= 18) {
-            int64_t x = 0;
-            for (const char *q = int_start; q < int_end; q++) x = x * 10 + (*q - '0');
-            v->type = SQ_JSON_INT;
-            v->u.i = neg ? -x : x;
-            return 0;
-        }
-        /* 19+ digits: accumulate in uint64 with overflow check. */
-        uint64_t x = 0;
-        int overflow = 0;
-        for (const char *q = int_start; q < int_end; q++) {
-            unsigned d = (unsigned)(*q - '0');
-            if (x > (UINT64_MAX - d) / 10) {
-                overflow = 1;
-                break;
-            }
-            x = x * 10 + d;
-        }
-        if (!overflow && ((!neg && x <= (uint64_t)INT64_MAX) || (neg && x <= (uint64_t)INT64_MAX + 1))) {
-            v->type = SQ_JSON_INT;
-            v->u.i = neg ? (int64_t)(0 - x) : (int64_t)x;
-            return 0;
-        }
-        v->type = SQ_JSON_BIGINT;
-        v->u.str.ptr = s;
-        v->u.str.len = (size_t)(p - s);
-        return 0;
     }
     /* Clinger's fast path: up to 15 significant digits and a power of ten
      * that is exact in a double give a correctly rounded result with one
@@ -391,14 +388,14 @@ static int parse_number(parser *ps, sq_json_value *v) {
         else d *= pow10_exact[e];
         v->type = SQ_JSON_FLOAT;
         v->u.f = neg ? -d : d;
-        return 0;
+        return p;
     }
     char tmp[128];
     size_t n = (size_t)(p - s);
     char *heap = NULL, *buf = tmp;
     if (n >= sizeof tmp) {
         heap = malloc(n + 1);
-        if (!heap) return fail_nomem(ps);
+        if (!heap) return fail_nomem(ps, p);
         buf = heap;
     }
     memcpy(buf, s, n);
@@ -409,150 +406,162 @@ static int parse_number(parser *ps, sq_json_value *v) {
         return fail(ps, s, "number out of range");
     v->type = SQ_JSON_FLOAT;
     v->u.f = d;
-    return 0;
+    return p;
 }
 
-static int parse_value(parser *ps, sq_json_value *v, int depth);
+/* p < end, at '-' or a digit. Integers of up to 18 digits, the common
+ * case, are accumulated while they are scanned. */
+static const char *parse_number(parser *ps, const char *p, sq_json_value *v) {
+    const char *s = p, *end = ps->end;
+    int neg = *p == '-';
+    p += neg;
+    if (p >= end || !is_digit(*p)) return fail(ps, s, "invalid number");
+    const char *int_start = p;
+    /* wraps past 19 digits, harmlessly: such literals go to parse_long_int */
+    uint64_t x = (uint64_t)(*p++ - '0');
+    if (x == 0) {
+        if (p < end && is_digit(*p)) return fail(ps, s, "leading zero in number");
+    } else {
+        while (p < end && is_digit(*p)) x = x * 10 + (uint64_t)(*p++ - '0');
+    }
+    if (p < end && (*p == '.' || *p == 'e' || *p == 'E')) return parse_float(ps, s, neg, int_start, p, v);
+    if (p - int_start > 18) return parse_long_int(s, neg, int_start, p, v);
+    v->type = SQ_JSON_INT;
+    v->u.i = neg ? -(int64_t)x : (int64_t)x;
+    return p;
+}
 
-static int parse_array(parser *ps, sq_json_value *v, int depth) {
+static const char *parse_object(parser *ps, const char *p, sq_json_value *v, int depth);
+static const char *parse_array(parser *ps, const char *p, sq_json_value *v, int depth);
+
+/* Literals are compared whole; a mismatch is reported at their start. */
+static inline const char *match_lit(parser *ps, const char *p, const char *lit, size_t n) {
+    if ((size_t)(ps->end - p) < n || memcmp(p, lit, n) != 0) return fail(ps, p, "unexpected character");
+    return p + n;
+}
+
+static inline const char *parse_value(parser *ps, const char *p, sq_json_value *v, int depth) {
+    if (p >= ps->end) return fail(ps, p, "unexpected end of input");
+    switch (*p) {
+    case '"':
+        v->type = SQ_JSON_STRING;
+        return parse_string(ps, p + 1, &v->u.str.ptr, &v->u.str.len);
+    case '{':
+        if (depth >= ps->max_depth) return fail(ps, p, "nesting too deep");
+        return parse_object(ps, p, v, depth);
+    case '[':
+        if (depth >= ps->max_depth) return fail(ps, p, "nesting too deep");
+        return parse_array(ps, p, v, depth);
+    case 't':
+        v->type = SQ_JSON_TRUE;
+        return match_lit(ps, p, "true", 4);
+    case 'f':
+        v->type = SQ_JSON_FALSE;
+        return match_lit(ps, p, "false", 5);
+    case 'n':
+        v->type = SQ_JSON_NULL;
+        return match_lit(ps, p, "null", 4);
+    default:
+        if (*p == '-' || is_digit(*p)) return parse_number(ps, p, v);
+        return fail(ps, p, "unexpected character");
+    }
+}
+
+/* p is at '['. */
+static const char *parse_array(parser *ps, const char *p, sq_json_value *v, int depth) {
+    const char *end = ps->end;
     size_t base = ps->stack_len;
-    ps->p++; /* '[' */
-    skip_ws(ps);
-    if (ps->p < ps->end && *ps->p == ']') {
-        ps->p++;
+    p = skip_ws(p + 1, end);
+    if (p < end && *p == ']') {
         v->type = SQ_JSON_ARRAY;
         v->u.arr.items = NULL;
         v->u.arr.len = 0;
-        return 0;
+        return p + 1;
     }
     for (;;) {
         sq_json_value tmp;
-        if (parse_value(ps, &tmp, depth + 1)) return -1;
-        sq_json_member *slot;
-        if (push_scratch(ps, &slot)) return -1;
+        p = parse_value(ps, p, &tmp, depth + 1);
+        if (!p) return NULL;
+        sq_json_member *slot = push_scratch(ps, p);
+        if (!slot) return NULL;
         slot->value = tmp;
-        skip_ws(ps);
-        if (ps->p >= ps->end) return fail(ps, ps->p, "unterminated array");
-        if (*ps->p == ',') {
-            ps->p++;
-            skip_ws(ps);
+        p = skip_ws(p, end);
+        if (p >= end) return fail(ps, p, "unterminated array");
+        if (*p == ',') {
+            p = skip_ws(p + 1, end);
             continue;
         }
-        if (*ps->p == ']') {
-            ps->p++;
+        if (*p == ']') {
+            p++;
             break;
         }
-        return fail(ps, ps->p, "expected ',' or ']'");
+        return fail(ps, p, "expected ',' or ']'");
     }
     size_t n = ps->stack_len - base;
     sq_json_value *items = sq_arena_alloc(ps->arena, n * sizeof *items);
-    if (!items) return fail_nomem(ps);
+    if (!items) return fail_nomem(ps, p);
     for (size_t i = 0; i < n; i++) items[i] = ps->stack[base + i].value;
     ps->stack_len = base;
     v->type = SQ_JSON_ARRAY;
     v->u.arr.items = items;
     v->u.arr.len = n;
-    return 0;
+    return p;
 }
 
-static int parse_object(parser *ps, sq_json_value *v, int depth) {
+/* p is at '{'. */
+static const char *parse_object(parser *ps, const char *p, sq_json_value *v, int depth) {
+    const char *end = ps->end;
     size_t base = ps->stack_len;
-    ps->p++; /* '{' */
-    skip_ws(ps);
-    if (ps->p < ps->end && *ps->p == '}') {
-        ps->p++;
+    p = skip_ws(p + 1, end);
+    if (p < end && *p == '}') {
         v->type = SQ_JSON_OBJECT;
         v->u.obj.members = NULL;
         v->u.obj.len = 0;
-        return 0;
+        return p + 1;
     }
     for (;;) {
-        if (ps->p >= ps->end || *ps->p != '"') return fail(ps, ps->p, "expected string key");
-        ps->p++;
+        if (p >= end || *p != '"') return fail(ps, p, "expected string key");
         const char *key;
         size_t key_len;
-        if (parse_string(ps, &key, &key_len)) return -1;
-        skip_ws(ps);
-        if (ps->p >= ps->end || *ps->p != ':') return fail(ps, ps->p, "expected ':'");
-        ps->p++;
-        skip_ws(ps);
+        p = parse_string(ps, p + 1, &key, &key_len);
+        if (!p) return NULL;
+        p = skip_ws(p, end);
+        if (p >= end || *p != ':') return fail(ps, p, "expected ':'");
+        p = skip_ws(p + 1, end);
         sq_json_value tmp;
-        if (parse_value(ps, &tmp, depth + 1)) return -1;
-        sq_json_member *slot;
-        if (push_scratch(ps, &slot)) return -1;
+        p = parse_value(ps, p, &tmp, depth + 1);
+        if (!p) return NULL;
+        sq_json_member *slot = push_scratch(ps, p);
+        if (!slot) return NULL;
         slot->key = key;
         slot->key_len = key_len;
         slot->value = tmp;
-        skip_ws(ps);
-        if (ps->p >= ps->end) return fail(ps, ps->p, "unterminated object");
-        if (*ps->p == ',') {
-            ps->p++;
-            skip_ws(ps);
+        p = skip_ws(p, end);
+        if (p >= end) return fail(ps, p, "unterminated object");
+        if (*p == ',') {
+            p = skip_ws(p + 1, end);
             continue;
         }
-        if (*ps->p == '}') {
-            ps->p++;
+        if (*p == '}') {
+            p++;
             break;
         }
-        return fail(ps, ps->p, "expected ',' or '}'");
+        return fail(ps, p, "expected ',' or '}'");
     }
     size_t n = ps->stack_len - base;
     sq_json_member *m = sq_arena_alloc(ps->arena, n * sizeof *m);
-    if (!m) return fail_nomem(ps);
+    if (!m) return fail_nomem(ps, p);
     memcpy(m, ps->stack + base, n * sizeof *m);
     ps->stack_len = base;
     v->type = SQ_JSON_OBJECT;
     v->u.obj.members = m;
     v->u.obj.len = n;
-    return 0;
-}
-
-static int match_lit(parser *ps, const char *lit, size_t n) {
-    if ((size_t)(ps->end - ps->p) < n || memcmp(ps->p, lit, n) != 0)
-        return fail(ps, ps->p, "unexpected character");
-    ps->p += n;
-    return 0;
-}
-
-static int parse_value(parser *ps, sq_json_value *v, int depth) {
-    if (ps->p >= ps->end) return fail(ps, ps->p, "unexpected end of input");
-    switch (*ps->p) {
-    case '{':
-        if (depth >= ps->max_depth) return fail(ps, ps->p, "nesting too deep");
-        return parse_object(ps, v, depth);
-    case '[':
-        if (depth >= ps->max_depth) return fail(ps, ps->p, "nesting too deep");
-        return parse_array(ps, v, depth);
-    case '"': {
-        ps->p++;
-        const char *s;
-        size_t n;
-        if (parse_string(ps, &s, &n)) return -1;
-        v->type = SQ_JSON_STRING;
-        v->u.str.ptr = s;
-        v->u.str.len = n;
-        return 0;
-    }
-    case 't':
-        v->type = SQ_JSON_TRUE;
-        return match_lit(ps, "true", 4);
-    case 'f':
-        v->type = SQ_JSON_FALSE;
-        return match_lit(ps, "false", 5);
-    case 'n':
-        v->type = SQ_JSON_NULL;
-        return match_lit(ps, "null", 4);
-    default:
-        if (*ps->p == '-' || (*ps->p >= '0' && *ps->p <= '9')) return parse_number(ps, v);
-        return fail(ps, ps->p, "unexpected character");
-    }
+    return p;
 }
 
 int sq_json_parse(const char *input, size_t len, sq_arena *arena, const sq_json_parse_options *opts,
                   sq_json_value **out, sq_json_error *err) {
     parser ps;
-    ps.start = input;
-    ps.p = input;
     ps.end = input + len;
     ps.arena = arena;
     ps.max_depth = (opts && opts->max_depth > 0) ? opts->max_depth : 256;
@@ -563,19 +572,20 @@ int sq_json_parse(const char *input, size_t len, sq_arena *arena, const sq_json_
     ps.err_reason = NULL;
     ps.err_code = 0;
     int rc = 0;
+    const char *p;
     sq_json_value *v = sq_arena_alloc(arena, sizeof *v);
     if (!v) {
         rc = SQ_ENOMEM;
         goto done;
     }
-    skip_ws(&ps);
-    if (parse_value(&ps, v, 0)) {
+    p = parse_value(&ps, skip_ws(input, ps.end), v, 0);
+    if (!p) {
         rc = ps.err_code ? ps.err_code : SQ_EINVAL;
         goto done;
     }
-    skip_ws(&ps);
-    if (ps.p != ps.end) {
-        fail(&ps, ps.p, "trailing characters after document");
+    p = skip_ws(p, ps.end);
+    if (p != ps.end) {
+        fail(&ps, p, "trailing characters after document");
         rc = SQ_EINVAL;
         goto done;
     }
@@ -583,7 +593,8 @@ int sq_json_parse(const char *input, size_t len, sq_arena *arena, const sq_json_
 done:
     if (ps.stack != ps.inline_stack) free(ps.stack);
     if (rc && err) {
-        err->offset = ps.err_at ? (size_t)(ps.err_at - input) : (size_t)(ps.p - input);
+        /* no err_at only when the root value could not be allocated */
+        err->offset = ps.err_at ? (size_t)(ps.err_at - input) : 0;
         err->reason = ps.err_reason ? ps.err_reason : "out of memory";
     }
     return rc;
