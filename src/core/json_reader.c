@@ -22,6 +22,12 @@
 
 #define SCRATCH_INLINE 64
 
+/* Inlining is steered on the hot path (see parse_value): the rare or long
+ * cases stay out of line so that the loops that inline the common ones
+ * stay small. */
+#define NOINLINE __attribute__((noinline))
+#define ALWAYS_INLINE inline __attribute__((always_inline))
+
 typedef struct parser {
     const char *end;
     sq_arena *arena;
@@ -63,6 +69,14 @@ static const char *skip_ws_slow(const char *p, const char *end) {
 static inline const char *skip_ws(const char *p, const char *end) {
     if (p < end && (unsigned char)*p > ' ') return p;
     return skip_ws_slow(p, end);
+}
+
+/* skip_ws before a token whose usual byte is c: compact JSON has c right
+ * there, and that case costs one compare (the caller's own check of c is
+ * folded into it by the compiler). */
+static inline const char *skip_ws_to(const char *p, const char *end, char c) {
+    if (p < end && *p == c) return p;
+    return skip_ws(p, end);
 }
 
 static sq_json_member *grow_scratch(parser *ps, const char *at) {
@@ -203,8 +217,8 @@ static inline const char *scan_string(const char *p, const char *end) {
 /* The rest of parse_string, from the first byte at p that scan_string
  * stopped at and that is not a closing quote: escapes, multi-byte UTF-8,
  * errors. s is just past the opening quote. */
-static const char *parse_string_slow(parser *ps, const char *s, const char *p, const char **out,
-                                     size_t *out_len) {
+static NOINLINE const char *parse_string_slow(parser *ps, const char *s, const char *p, const char **out,
+                                              size_t *out_len) {
     const char *end = ps->end;
     int has_escape = 0;
     for (;; p = scan_string(p, end)) {
@@ -307,8 +321,8 @@ static inline int is_digit(char c) { return (unsigned)(c - '0') < 10; }
 
 /* An integer literal of 19 or more digits (s its start, '-' included):
  * INT when it fits int64, else BIGINT with the literal's text. */
-static const char *parse_long_int(const char *s, int neg, const char *int_start, const char *int_end,
-                                  sq_json_value *v) {
+static NOINLINE const char *parse_long_int(const char *s, int neg, const char *int_start, const char *int_end,
+                                           sq_json_value *v) {
     uint64_t x = 0;
     int overflow = 0;
     for (const char *q = int_start; q < int_end; q++) {
@@ -332,8 +346,8 @@ static const char *parse_long_int(const char *s, int neg, const char *int_start,
 
 /* The fraction and exponent of a number whose integer part [int_start,
  * p) is read and valid; p is at its '.', 'e' or 'E'. */
-static const char *parse_float(parser *ps, const char *s, int neg, const char *int_start, const char *p,
-                               sq_json_value *v) {
+static NOINLINE const char *parse_float(parser *ps, const char *s, int neg, const char *int_start, const char *p,
+                                        sq_json_value *v) {
     const char *end = ps->end, *int_end = p;
     const char *frac_start = NULL, *frac_end = NULL;
     if (*p == '.') {
@@ -431,8 +445,12 @@ static const char *parse_number(parser *ps, const char *p, sq_json_value *v) {
     return p;
 }
 
-static const char *parse_object(parser *ps, const char *p, sq_json_value *v, int depth);
-static const char *parse_array(parser *ps, const char *p, sq_json_value *v, int depth);
+/* The containers stay calls: inlining them into parse_value would make
+ * parse_value the recursive function, paying a large prologue for every
+ * scalar. This way parse_value is inlined into the container loops and a
+ * scalar member costs no call at all. */
+static NOINLINE const char *parse_object(parser *ps, const char *p, sq_json_value *v, int depth);
+static NOINLINE const char *parse_array(parser *ps, const char *p, sq_json_value *v, int depth);
 
 /* Literals are compared whole; a mismatch is reported at their start. */
 static inline const char *match_lit(parser *ps, const char *p, const char *lit, size_t n) {
@@ -440,9 +458,18 @@ static inline const char *match_lit(parser *ps, const char *p, const char *lit, 
     return p + n;
 }
 
-static inline const char *parse_value(parser *ps, const char *p, sq_json_value *v, int depth) {
+/* Whitespace before the value is skipped here, as one more case of the
+ * switch, so compact JSON pays nothing for it. */
+static ALWAYS_INLINE const char *parse_value(parser *ps, const char *p, sq_json_value *v, int depth) {
+again:
     if (p >= ps->end) return fail(ps, p, "unexpected end of input");
     switch (*p) {
+    case ' ':
+    case '\t':
+    case '\n':
+    case '\r':
+        p = skip_ws_slow(p, ps->end);
+        goto again;
     case '"':
         v->type = SQ_JSON_STRING;
         return parse_string(ps, p + 1, &v->u.str.ptr, &v->u.str.len);
@@ -468,7 +495,7 @@ static inline const char *parse_value(parser *ps, const char *p, sq_json_value *
 }
 
 /* p is at '['. */
-static const char *parse_array(parser *ps, const char *p, sq_json_value *v, int depth) {
+static NOINLINE const char *parse_array(parser *ps, const char *p, sq_json_value *v, int depth) {
     const char *end = ps->end;
     size_t base = ps->stack_len;
     p = skip_ws(p + 1, end);
@@ -485,10 +512,10 @@ static const char *parse_array(parser *ps, const char *p, sq_json_value *v, int 
         sq_json_member *slot = push_scratch(ps, p);
         if (!slot) return NULL;
         slot->value = tmp;
-        p = skip_ws(p, end);
+        p = skip_ws_to(p, end, ',');
         if (p >= end) return fail(ps, p, "unterminated array");
         if (*p == ',') {
-            p = skip_ws(p + 1, end);
+            p++;
             continue;
         }
         if (*p == ']') {
@@ -509,7 +536,7 @@ static const char *parse_array(parser *ps, const char *p, sq_json_value *v, int 
 }
 
 /* p is at '{'. */
-static const char *parse_object(parser *ps, const char *p, sq_json_value *v, int depth) {
+static NOINLINE const char *parse_object(parser *ps, const char *p, sq_json_value *v, int depth) {
     const char *end = ps->end;
     size_t base = ps->stack_len;
     p = skip_ws(p + 1, end);
@@ -520,26 +547,26 @@ static const char *parse_object(parser *ps, const char *p, sq_json_value *v, int
         return p + 1;
     }
     for (;;) {
+        p = skip_ws_to(p, end, '"');
         if (p >= end || *p != '"') return fail(ps, p, "expected string key");
         const char *key;
         size_t key_len;
         p = parse_string(ps, p + 1, &key, &key_len);
         if (!p) return NULL;
-        p = skip_ws(p, end);
+        p = skip_ws_to(p, end, ':');
         if (p >= end || *p != ':') return fail(ps, p, "expected ':'");
-        p = skip_ws(p + 1, end);
         sq_json_value tmp;
-        p = parse_value(ps, p, &tmp, depth + 1);
+        p = parse_value(ps, p + 1, &tmp, depth + 1);
         if (!p) return NULL;
         sq_json_member *slot = push_scratch(ps, p);
         if (!slot) return NULL;
         slot->key = key;
         slot->key_len = key_len;
         slot->value = tmp;
-        p = skip_ws(p, end);
+        p = skip_ws_to(p, end, ',');
         if (p >= end) return fail(ps, p, "unterminated object");
         if (*p == ',') {
-            p = skip_ws(p + 1, end);
+            p++;
             continue;
         }
         if (*p == '}') {
@@ -578,7 +605,7 @@ int sq_json_parse(const char *input, size_t len, sq_arena *arena, const sq_json_
         rc = SQ_ENOMEM;
         goto done;
     }
-    p = parse_value(&ps, skip_ws(input, ps.end), v, 0);
+    p = parse_value(&ps, input, v, 0);
     if (!p) {
         rc = ps.err_code ? ps.err_code : SQ_EINVAL;
         goto done;
