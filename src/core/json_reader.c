@@ -344,18 +344,38 @@ static NOINLINE const char *parse_long_int(const char *s, int neg, const char *i
     return int_end;
 }
 
-/* The fraction and exponent of a number whose integer part [int_start,
- * p) is read and valid; p is at its '.', 'e' or 'E'. */
+/* The fraction and exponent of a number whose integer part [int_start, p)
+ * is read and valid, with value x (exact up to 19 digits); p is at its '.',
+ * 'e' or 'E'.
+ *
+ * Clinger's fast path: up to 15 significant digits and a power of ten that
+ * is exact in a double give a correctly rounded result with one
+ * multiplication or division. Everything else goes to strtod_l in the C
+ * locale (never the process locale, whose decimal point may be ','). The
+ * digits are accumulated while they are scanned: leading zeros add nothing
+ * to the mantissa, and trailing zeros of the fraction are dropped by
+ * keeping the mantissa as it was at the last nonzero digit. */
 static NOINLINE const char *parse_float(parser *ps, const char *s, int neg, const char *int_start, const char *p,
-                                        sq_json_value *v) {
-    const char *end = ps->end, *int_end = p;
-    const char *frac_start = NULL, *frac_end = NULL;
+                                        uint64_t x, sq_json_value *v) {
+    const char *end = ps->end;
+    /* the integer part has no leading zero unless it is "0" (not x == 0: x
+     * may have wrapped to 0 past 19 digits) */
+    int int_digits = *int_start != '0' ? (int)(p - int_start) : 0;
+    uint64_t mant = x, mant_nz = x;
+    int frac_digits = 0, first_nz = 0, last_nz = 0; /* 1-based positions in the fraction */
     if (*p == '.') {
         p++;
-        frac_start = p;
         if (p >= end || !is_digit(*p)) return fail(ps, p, "invalid number");
-        while (p < end && is_digit(*p)) p++;
-        frac_end = p;
+        do {
+            unsigned d = (unsigned)(*p++ - '0');
+            mant = mant * 10 + d; /* may wrap past 19 digits: then more than 15 count */
+            frac_digits++;
+            if (d) {
+                mant_nz = mant;
+                last_nz = frac_digits;
+                if (!first_nz) first_nz = frac_digits;
+            }
+        } while (p < end && is_digit(*p));
     }
     long exp10 = 0;
     if (p < end && (*p == 'e' || *p == 'E')) {
@@ -372,32 +392,12 @@ static NOINLINE const char *parse_float(parser *ps, const char *s, int neg, cons
         }
         if (eneg) exp10 = -exp10;
     }
-    /* Clinger's fast path: up to 15 significant digits and a power of ten
-     * that is exact in a double give a correctly rounded result with one
-     * multiplication or division. Everything else goes to strtod_l in the C
-     * locale (never the process locale, whose decimal point may be ','). */
-    uint64_t mant = 0;
-    int ndig = 0;
-    const char *q = int_start;
-    while (q < int_end && *q == '0') q++;
-    for (; q < int_end; q++, ndig++) mant = mant * 10 + (uint64_t)(*q - '0');
-    long e = exp10;
-    if (frac_start) {
-        const char *fe = frac_end;
-        while (fe > frac_start && fe[-1] == '0') fe--; /* trailing zeros change nothing */
-        for (q = frac_start; q < fe; q++) {
-            if (ndig == 0 && *q == '0') {
-                e--;
-                continue;
-            }
-            mant = mant * 10 + (uint64_t)(*q - '0');
-            ndig++;
-            e--;
-            if (ndig > 15) break;
-        }
-    }
+    /* significant digits: from the first nonzero one to the last nonzero
+     * one of the fraction (or the end of the integer part) */
+    int ndig = int_digits ? int_digits + last_nz : (last_nz ? last_nz - first_nz + 1 : 0);
+    long e = exp10 - last_nz;
     if (ndig <= 15 && e >= -22 && e <= 22) {
-        double d = (double)mant;
+        double d = (double)mant_nz;
         if (e < 0) d /= pow10_exact[-e];
         else d *= pow10_exact[e];
         v->type = SQ_JSON_FLOAT;
@@ -425,7 +425,7 @@ static NOINLINE const char *parse_float(parser *ps, const char *s, int neg, cons
 
 /* p < end, at '-' or a digit. Integers of up to 18 digits, the common
  * case, are accumulated while they are scanned. */
-static const char *parse_number(parser *ps, const char *p, sq_json_value *v) {
+static ALWAYS_INLINE const char *parse_number(parser *ps, const char *p, sq_json_value *v) {
     const char *s = p, *end = ps->end;
     int neg = *p == '-';
     p += neg;
@@ -438,7 +438,7 @@ static const char *parse_number(parser *ps, const char *p, sq_json_value *v) {
     } else {
         while (p < end && is_digit(*p)) x = x * 10 + (uint64_t)(*p++ - '0');
     }
-    if (p < end && (*p == '.' || *p == 'e' || *p == 'E')) return parse_float(ps, s, neg, int_start, p, v);
+    if (p < end && (*p == '.' || *p == 'e' || *p == 'E')) return parse_float(ps, s, neg, int_start, p, x, v);
     if (p - int_start > 18) return parse_long_int(s, neg, int_start, p, v);
     v->type = SQ_JSON_INT;
     v->u.i = neg ? -(int64_t)x : (int64_t)x;
