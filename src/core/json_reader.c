@@ -32,9 +32,10 @@ typedef struct parser {
     const char *end;
     sq_arena *arena;
     int max_depth;
-    /* scratch stack of members; arrays use the .value field only */
-    sq_json_member *stack;
-    size_t stack_len, stack_cap;
+    /* scratch stack of members, [stack, top) in use, room up to limit;
+     * arrays use the .value field only. Containers remember their base as
+     * an index: growing the stack moves it. */
+    sq_json_member *stack, *top, *limit;
     sq_json_member inline_stack[SCRATCH_INLINE];
     const char *err_at;
     const char *err_reason;
@@ -80,11 +81,11 @@ static inline const char *skip_ws_to(const char *p, const char *end, char c) {
 }
 
 static sq_json_member *grow_scratch(parser *ps, const char *at) {
-    size_t ncap = ps->stack_cap * 2;
+    size_t len = (size_t)(ps->top - ps->stack), ncap = (size_t)(ps->limit - ps->stack) * 2;
     sq_json_member *n;
     if (ps->stack == ps->inline_stack) {
         n = malloc(ncap * sizeof *n);
-        if (n) memcpy(n, ps->stack, ps->stack_len * sizeof *n);
+        if (n) memcpy(n, ps->stack, len * sizeof *n);
     } else {
         n = realloc(ps->stack, ncap * sizeof *n);
     }
@@ -93,14 +94,15 @@ static sq_json_member *grow_scratch(parser *ps, const char *at) {
         return NULL;
     }
     ps->stack = n;
-    ps->stack_cap = ncap;
-    return &ps->stack[ps->stack_len++];
+    ps->limit = n + ncap;
+    ps->top = n + len + 1;
+    return n + len;
 }
 
 /* A new scratch slot, or NULL (out of memory, reported at `at`). The stack
  * rarely grows: the common case is inlined. */
 static inline sq_json_member *push_scratch(parser *ps, const char *at) {
-    if (ps->stack_len < ps->stack_cap) return &ps->stack[ps->stack_len++];
+    if (ps->top < ps->limit) return ps->top++;
     return grow_scratch(ps, at);
 }
 
@@ -497,7 +499,7 @@ again:
 /* p is at '['. */
 static NOINLINE const char *parse_array(parser *ps, const char *p, sq_json_value *v, int depth) {
     const char *end = ps->end;
-    size_t base = ps->stack_len;
+    size_t base = (size_t)(ps->top - ps->stack);
     p = skip_ws(p + 1, end);
     if (p < end && *p == ']') {
         v->type = SQ_JSON_ARRAY;
@@ -524,11 +526,11 @@ static NOINLINE const char *parse_array(parser *ps, const char *p, sq_json_value
         }
         return fail(ps, p, "expected ',' or ']'");
     }
-    size_t n = ps->stack_len - base;
+    size_t n = (size_t)(ps->top - ps->stack) - base;
     sq_json_value *items = sq_arena_alloc(ps->arena, n * sizeof *items);
     if (!items) return fail_nomem(ps, p);
     for (size_t i = 0; i < n; i++) items[i] = ps->stack[base + i].value;
-    ps->stack_len = base;
+    ps->top = ps->stack + base;
     v->type = SQ_JSON_ARRAY;
     v->u.arr.items = items;
     v->u.arr.len = n;
@@ -538,7 +540,7 @@ static NOINLINE const char *parse_array(parser *ps, const char *p, sq_json_value
 /* p is at '{'. */
 static NOINLINE const char *parse_object(parser *ps, const char *p, sq_json_value *v, int depth) {
     const char *end = ps->end;
-    size_t base = ps->stack_len;
+    size_t base = (size_t)(ps->top - ps->stack);
     p = skip_ws(p + 1, end);
     if (p < end && *p == '}') {
         v->type = SQ_JSON_OBJECT;
@@ -575,11 +577,11 @@ static NOINLINE const char *parse_object(parser *ps, const char *p, sq_json_valu
         }
         return fail(ps, p, "expected ',' or '}'");
     }
-    size_t n = ps->stack_len - base;
+    size_t n = (size_t)(ps->top - ps->stack) - base;
     sq_json_member *m = sq_arena_alloc(ps->arena, n * sizeof *m);
     if (!m) return fail_nomem(ps, p);
     memcpy(m, ps->stack + base, n * sizeof *m);
-    ps->stack_len = base;
+    ps->top = ps->stack + base;
     v->type = SQ_JSON_OBJECT;
     v->u.obj.members = m;
     v->u.obj.len = n;
@@ -592,9 +594,8 @@ int sq_json_parse(const char *input, size_t len, sq_arena *arena, const sq_json_
     ps.end = input + len;
     ps.arena = arena;
     ps.max_depth = (opts && opts->max_depth > 0) ? opts->max_depth : 256;
-    ps.stack = ps.inline_stack;
-    ps.stack_len = 0;
-    ps.stack_cap = SCRATCH_INLINE;
+    ps.stack = ps.top = ps.inline_stack;
+    ps.limit = ps.inline_stack + SCRATCH_INLINE;
     ps.err_at = NULL;
     ps.err_reason = NULL;
     ps.err_code = 0;
