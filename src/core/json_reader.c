@@ -465,6 +465,13 @@ static inline const char *match_lit(parser *ps, const char *p, const char *lit, 
 static ALWAYS_INLINE const char *parse_value(parser *ps, const char *p, sq_json_value *v, int depth) {
 again:
     if (p >= ps->end) return fail(ps, p, "unexpected end of input");
+    /* strings and numbers are the most common values: tested before the
+     * switch */
+    if (*p == '"') {
+        v->type = SQ_JSON_STRING;
+        return parse_string(ps, p + 1, &v->u.str.ptr, &v->u.str.len);
+    }
+    if (is_digit(*p)) return parse_number(ps, p, v);
     switch (*p) {
     case ' ':
     case '\t':
@@ -472,9 +479,6 @@ again:
     case '\r':
         p = skip_ws_slow(p, ps->end);
         goto again;
-    case '"':
-        v->type = SQ_JSON_STRING;
-        return parse_string(ps, p + 1, &v->u.str.ptr, &v->u.str.len);
     case '{':
         if (depth >= ps->max_depth) return fail(ps, p, "nesting too deep");
         return parse_object(ps, p, v, depth);
@@ -491,7 +495,7 @@ again:
         v->type = SQ_JSON_NULL;
         return match_lit(ps, p, "null", 4);
     default:
-        if (*p == '-' || is_digit(*p)) return parse_number(ps, p, v);
+        if (*p == '-') return parse_number(ps, p, v);
         return fail(ps, p, "unexpected character");
     }
 }
