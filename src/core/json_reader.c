@@ -74,9 +74,11 @@ static inline const char *skip_ws(const char *p, const char *end) {
 
 /* skip_ws before a token whose usual byte is c: compact JSON has c right
  * there, and that case costs one compare (the caller's own check of c is
- * folded into it by the compiler). */
+ * folded into it by the compiler); the next most common, one space before
+ * it (Python's json.dumps writes ", " and ": "), costs no call either. */
 static inline const char *skip_ws_to(const char *p, const char *end, char c) {
     if (p < end && *p == c) return p;
+    if (end - p >= 2 && *p == ' ' && p[1] == c) return p + 1;
     return skip_ws(p, end);
 }
 
@@ -463,8 +465,9 @@ static inline const char *match_lit(parser *ps, const char *p, const char *lit, 
 /* Whitespace before the value is skipped here, as one more case of the
  * switch, so compact JSON pays nothing for it. */
 static ALWAYS_INLINE const char *parse_value(parser *ps, const char *p, sq_json_value *v, int depth) {
+    const char *end = ps->end;
 again:
-    if (p >= ps->end) return fail(ps, p, "unexpected end of input");
+    if (p >= end) return fail(ps, p, "unexpected end of input");
     /* strings and numbers are the most common values: tested before the
      * switch */
     if (*p == '"') {
@@ -474,10 +477,13 @@ again:
     if (is_digit(*p)) return parse_number(ps, p, v);
     switch (*p) {
     case ' ':
+        /* one space (as after json.dumps's ": " and ", ") needs no call */
+        p = end - p >= 2 && (unsigned char)p[1] > ' ' ? p + 1 : skip_ws_slow(p, end);
+        goto again;
     case '\t':
     case '\n':
     case '\r':
-        p = skip_ws_slow(p, ps->end);
+        p = skip_ws_slow(p, end);
         goto again;
     case '{':
         if (depth >= ps->max_depth) return fail(ps, p, "nesting too deep");
