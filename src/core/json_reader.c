@@ -24,9 +24,14 @@
 
 /* Inlining is steered on the hot path (see parse_value): the rare or long
  * cases stay out of line so that the loops that inline the common ones
- * stay small. */
+ * stay small. Only hints: other compilers get plain functions. */
+#if defined(__GNUC__)
 #define NOINLINE __attribute__((noinline))
 #define ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define NOINLINE
+#define ALWAYS_INLINE inline
+#endif
 
 typedef struct parser {
     const char *end;
