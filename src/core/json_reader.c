@@ -3,84 +3,114 @@
  * escapes point into the input; the others are decoded into the arena.
  * Array elements and object members are first collected on a scratch stack
  * (so each container is one exact-size arena allocation) and copied out
- * when the container closes. */
+ * when the container closes.
+ *
+ * The parse functions take the cursor and return the cursor just past what
+ * they read, or NULL once the error is recorded in the parser: the cursor
+ * lives in a register instead of being loaded and stored through the
+ * parser around every byte and token. */
 #include <locale.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "squall/json.h"
 #include "schema_internal.h"
 
 #define SCRATCH_INLINE 64
 
+/* Inlining is steered on the hot path (see parse_value): the rare or long
+ * cases stay out of line so that the loops that inline the common ones
+ * stay small. Only hints: other compilers get plain functions. */
+#if defined(__GNUC__)
+#define NOINLINE __attribute__((noinline))
+#define ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define NOINLINE
+#define ALWAYS_INLINE inline
+#endif
+
 typedef struct parser {
-    const char *p;
     const char *end;
-    const char *start;
     sq_arena *arena;
     int max_depth;
-    /* scratch stack of members; arrays use the .value field only */
-    sq_json_member *stack;
-    size_t stack_len, stack_cap;
+    /* scratch stack of members, [stack, top) in use, room up to limit;
+     * arrays use the .value field only. Containers remember their base as
+     * an index: growing the stack moves it. */
+    sq_json_member *stack, *top, *limit;
     sq_json_member inline_stack[SCRATCH_INLINE];
     const char *err_at;
     const char *err_reason;
     int err_code;
 } parser;
 
-static int fail(parser *ps, const char *at, const char *reason) {
+/* Records the first error; returns NULL for the caller to pass up. */
+static const char *fail(parser *ps, const char *at, const char *reason) {
     if (!ps->err_reason) {
         ps->err_at = at;
         ps->err_reason = reason;
         ps->err_code = SQ_EINVAL;
     }
-    return -1;
+    return NULL;
 }
 
-static int fail_nomem(parser *ps) {
-    ps->err_at = ps->p;
+/* `at` is where the cursor stood when the allocation failed. */
+static const char *fail_nomem(parser *ps, const char *at) {
+    ps->err_at = at;
     ps->err_reason = "out of memory";
     ps->err_code = SQ_ENOMEM;
-    return -1;
+    return NULL;
 }
 
-static void skip_ws_slow(parser *ps) {
-    const char *p = ps->p, *end = ps->end;
+static const char *skip_ws_slow(const char *p, const char *end) {
     while (p < end && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')) p++;
-    ps->p = p;
+    return p;
 }
 
 /* Compact JSON has no whitespace: one inlined compare decides the common
  * case, the loop is a call. */
-static inline void skip_ws(parser *ps) {
-    if (ps->p < ps->end && (unsigned char)*ps->p > ' ') return;
-    skip_ws_slow(ps);
+static inline const char *skip_ws(const char *p, const char *end) {
+    if (p < end && (unsigned char)*p > ' ') return p;
+    return skip_ws_slow(p, end);
 }
 
-static int grow_scratch(parser *ps, sq_json_member **slot) {
-    size_t ncap = ps->stack_cap * 2;
+/* skip_ws before a token whose usual byte is c: compact JSON has c right
+ * there, and that case costs one compare (the caller's own check of c is
+ * folded into it by the compiler); the next most common, one space before
+ * it (Python's json.dumps writes ", " and ": "), costs no call either. */
+static inline const char *skip_ws_to(const char *p, const char *end, char c) {
+    if (p < end && *p == c) return p;
+    if (end - p >= 2 && *p == ' ' && p[1] == c) return p + 1;
+    return skip_ws(p, end);
+}
+
+static sq_json_member *grow_scratch(parser *ps, const char *at) {
+    size_t len = (size_t)(ps->top - ps->stack), ncap = (size_t)(ps->limit - ps->stack) * 2;
     sq_json_member *n;
     if (ps->stack == ps->inline_stack) {
         n = malloc(ncap * sizeof *n);
-        if (n) memcpy(n, ps->stack, ps->stack_len * sizeof *n);
+        if (n) memcpy(n, ps->stack, len * sizeof *n);
     } else {
         n = realloc(ps->stack, ncap * sizeof *n);
     }
-    if (!n) return fail_nomem(ps);
+    if (!n) {
+        fail_nomem(ps, at);
+        return NULL;
+    }
     ps->stack = n;
-    ps->stack_cap = ncap;
-    *slot = &ps->stack[ps->stack_len++];
-    return 0;
+    ps->limit = n + ncap;
+    ps->top = n + len + 1;
+    return n + len;
 }
 
-/* The scratch stack rarely grows: the common case is inlined. */
-static inline int push_scratch(parser *ps, sq_json_member **slot) {
-    if (ps->stack_len < ps->stack_cap) {
-        *slot = &ps->stack[ps->stack_len++];
-        return 0;
-    }
-    return grow_scratch(ps, slot);
+/* A new scratch slot, or NULL (out of memory, reported at `at`). The stack
+ * rarely grows: the common case is inlined. */
+static inline sq_json_member *push_scratch(parser *ps, const char *at) {
+    if (ps->top < ps->limit) return ps->top++;
+    return grow_scratch(ps, at);
 }
 
 /* ---- UTF-8 validation of one multi-byte sequence starting at p (>= 0x80).
@@ -167,12 +197,40 @@ static const unsigned char string_special[256] = {
     1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
 };
 
-/* ps->p is just past the opening quote. */
-static int parse_string(parser *ps, const char **out, size_t *out_len) {
-    const char *s = ps->p, *p = s, *end = ps->end;
+/* The first byte at or after p that string_special marks, or end. Most
+ * strings are short plain ASCII, so with SSE2 one 16-byte compare usually
+ * finds the closing quote at once. A vector load is only made while 16
+ * bytes remain before end (the input may sit right before an unmapped
+ * page); the tail, and builds without SSE2, use the table, which marks the
+ * same bytes. */
+static inline const char *scan_string(const char *p, const char *end) {
+#if defined(__SSE2__)
+    const __m128i quote = _mm_set1_epi8('"');
+    const __m128i backslash = _mm_set1_epi8('\\');
+    const __m128i space = _mm_set1_epi8(' ');
+    while (end - p >= 16) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
+        /* signed compare: x < ' ' holds for control characters and for
+         * every byte >= 0x80 (negative as a signed char) */
+        __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, backslash)),
+                                   _mm_cmplt_epi8(x, space));
+        unsigned mask = (unsigned)_mm_movemask_epi8(hit);
+        if (mask) return p + __builtin_ctz(mask);
+        p += 16;
+    }
+#endif
+    while (p < end && !string_special[(unsigned char)*p]) p++;
+    return p;
+}
+
+/* The rest of parse_string, from the first byte at p that scan_string
+ * stopped at and that is not a closing quote: escapes, multi-byte UTF-8,
+ * errors. s is just past the opening quote. */
+static NOINLINE const char *parse_string_slow(parser *ps, const char *s, const char *p, const char **out,
+                                              size_t *out_len) {
+    const char *end = ps->end;
     int has_escape = 0;
-    for (;;) {
-        while (p < end && !string_special[(unsigned char)*p]) p++;
+    for (;; p = scan_string(p, end)) {
         if (p >= end) return fail(ps, p, "unterminated string");
         unsigned char c = (unsigned char)*p;
         if (c == '"') break;
@@ -183,24 +241,21 @@ static int parse_string(parser *ps, const char **out, size_t *out_len) {
             continue;
         }
         if (c < 0x20) return fail(ps, p, "control character in string");
-        if (c >= 0x80) {
-            size_t n = sq__utf8_seq_len((const unsigned char *)p, (const unsigned char *)end);
-            if (!n) return fail(ps, p, "invalid UTF-8");
-            p += n;
-            continue;
-        }
-        p++;
+        /* scan_string stops at no other byte: c >= 0x80 */
+        size_t n = sq__utf8_seq_len((const unsigned char *)p, (const unsigned char *)end);
+        if (!n) return fail(ps, p, "invalid UTF-8");
+        p += n;
     }
     size_t raw_len = (size_t)(p - s);
-    ps->p = p + 1;
+    const char *after = p + 1;
     if (!has_escape) {
         *out = s;
         *out_len = raw_len;
-        return 0;
+        return after;
     }
     /* Decoded text is never longer than the raw text. */
     char *o = sq_arena_alloc(ps->arena, raw_len ? raw_len : 1);
-    if (!o) return fail_nomem(ps);
+    if (!o) return fail_nomem(ps, after);
     char *w = o;
     const char *q = s;
     while (q < p) {
@@ -241,7 +296,19 @@ static int parse_string(parser *ps, const char **out, size_t *out_len) {
     }
     *out = o;
     *out_len = (size_t)(w - o);
-    return 0;
+    return after;
+}
+
+/* s is just past the opening quote. Plain ASCII without escapes, the
+ * common case, is one scan and points into the input. */
+static inline const char *parse_string(parser *ps, const char *s, const char **out, size_t *out_len) {
+    const char *p = scan_string(s, ps->end);
+    if (p < ps->end && *p == '"') {
+        *out = s;
+        *out_len = (size_t)(p - s);
+        return p + 1;
+    }
+    return parse_string_slow(ps, s, p, out, out_len);
 }
 
 /* ---- numbers ---- */
@@ -259,31 +326,65 @@ static const double pow10_exact[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1
                                      1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
                                      1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
 
-static int parse_number(parser *ps, sq_json_value *v) {
-    const char *s = ps->p, *p = s, *end = ps->end;
-    int neg = 0;
-    if (p < end && *p == '-') {
-        neg = 1;
-        p++;
+static inline int is_digit(char c) { return (unsigned)(c - '0') < 10; }
+
+/* An integer literal of 19 or more digits (s its start, '-' included):
+ * INT when it fits int64, else BIGINT with the literal's text. */
+static NOINLINE const char *parse_long_int(const char *s, int neg, const char *int_start, const char *int_end,
+                                           sq_json_value *v) {
+    uint64_t x = 0;
+    int overflow = 0;
+    for (const char *q = int_start; q < int_end; q++) {
+        unsigned d = (unsigned)(*q - '0');
+        if (x > (UINT64_MAX - d) / 10) {
+            overflow = 1;
+            break;
+        }
+        x = x * 10 + d;
     }
-    if (p >= end || *p < '0' || *p > '9') return fail(ps, s, "invalid number");
-    const char *int_start = p;
-    if (*p == '0') {
-        p++;
-        if (p < end && *p >= '0' && *p <= '9') return fail(ps, s, "leading zero in number");
-    } else {
-        while (p < end && *p >= '0' && *p <= '9') p++;
+    if (!overflow && ((!neg && x <= (uint64_t)INT64_MAX) || (neg && x <= (uint64_t)INT64_MAX + 1))) {
+        v->type = SQ_JSON_INT;
+        v->u.i = neg ? (int64_t)(0 - x) : (int64_t)x;
+        return int_end;
     }
-    const char *int_end = p;
-    int is_float = 0;
-    const char *frac_start = NULL, *frac_end = NULL;
-    if (p < end && *p == '.') {
+    v->type = SQ_JSON_BIGINT;
+    v->u.str.ptr = s;
+    v->u.str.len = (size_t)(int_end - s);
+    return int_end;
+}
+
+/* The fraction and exponent of a number whose integer part [int_start, p)
+ * is read and valid, with value x (exact up to 19 digits); p is at its '.',
+ * 'e' or 'E'.
+ *
+ * Clinger's fast path: up to 15 significant digits and a power of ten that
+ * is exact in a double give a correctly rounded result with one
+ * multiplication or division. Everything else goes to strtod_l in the C
+ * locale (never the process locale, whose decimal point may be ','). The
+ * digits are accumulated while they are scanned: leading zeros add nothing
+ * to the mantissa, and trailing zeros of the fraction are dropped by
+ * keeping the mantissa as it was at the last nonzero digit. */
+static NOINLINE const char *parse_float(parser *ps, const char *s, int neg, const char *int_start, const char *p,
+                                        uint64_t x, sq_json_value *v) {
+    const char *end = ps->end;
+    /* the integer part has no leading zero unless it is "0" (not x == 0: x
+     * may have wrapped to 0 past 19 digits) */
+    int int_digits = *int_start != '0' ? (int)(p - int_start) : 0;
+    uint64_t mant = x, mant_nz = x;
+    int frac_digits = 0, first_nz = 0, last_nz = 0; /* 1-based positions in the fraction */
+    if (*p == '.') {
         p++;
-        frac_start = p;
-        if (p >= end || *p < '0' || *p > '9') return fail(ps, p, "invalid number");
-        while (p < end && *p >= '0' && *p <= '9') p++;
-        frac_end = p;
-        is_float = 1;
+        if (p >= end || !is_digit(*p)) return fail(ps, p, "invalid number");
+        do {
+            unsigned d = (unsigned)(*p++ - '0');
+            mant = mant * 10 + d; /* may wrap past 19 digits: then more than 15 count */
+            frac_digits++;
+            if (d) {
+                mant_nz = mant;
+                last_nz = frac_digits;
+                if (!first_nz) first_nz = frac_digits;
+            }
+        } while (p < end && is_digit(*p));
     }
     long exp10 = 0;
     if (p < end && (*p == 'e' || *p == 'E')) {
@@ -293,83 +394,31 @@ static int parse_number(parser *ps, sq_json_value *v) {
             eneg = *p == '-';
             p++;
         }
-        if (p >= end || *p < '0' || *p > '9') return fail(ps, p, "invalid number");
-        while (p < end && *p >= '0' && *p <= '9') {
+        if (p >= end || !is_digit(*p)) return fail(ps, p, "invalid number");
+        while (p < end && is_digit(*p)) {
             if (exp10 < 100000) exp10 = exp10 * 10 + (*p - '0');
             p++;
         }
         if (eneg) exp10 = -exp10;
-        is_float = 1;
     }
-    ps->p = p;
-    if (!is_float) {
-        size_t nd = (size_t)(int_end - int_start);
-        if (nd <= 18) {
-            int64_t x = 0;
-            for (const char *q = int_start; q < int_end; q++) x = x * 10 + (*q - '0');
-            v->type = SQ_JSON_INT;
-            v->u.i = neg ? -x : x;
-            return 0;
-        }
-        /* 19+ digits: accumulate in uint64 with overflow check. */
-        uint64_t x = 0;
-        int overflow = 0;
-        for (const char *q = int_start; q < int_end; q++) {
-            unsigned d = (unsigned)(*q - '0');
-            if (x > (UINT64_MAX - d) / 10) {
-                overflow = 1;
-                break;
-            }
-            x = x * 10 + d;
-        }
-        if (!overflow && ((!neg && x <= (uint64_t)INT64_MAX) || (neg && x <= (uint64_t)INT64_MAX + 1))) {
-            v->type = SQ_JSON_INT;
-            v->u.i = neg ? (int64_t)(0 - x) : (int64_t)x;
-            return 0;
-        }
-        v->type = SQ_JSON_BIGINT;
-        v->u.str.ptr = s;
-        v->u.str.len = (size_t)(p - s);
-        return 0;
-    }
-    /* Clinger's fast path: up to 15 significant digits and a power of ten
-     * that is exact in a double give a correctly rounded result with one
-     * multiplication or division. Everything else goes to strtod_l in the C
-     * locale (never the process locale, whose decimal point may be ','). */
-    uint64_t mant = 0;
-    int ndig = 0;
-    const char *q = int_start;
-    while (q < int_end && *q == '0') q++;
-    for (; q < int_end; q++, ndig++) mant = mant * 10 + (uint64_t)(*q - '0');
-    long e = exp10;
-    if (frac_start) {
-        const char *fe = frac_end;
-        while (fe > frac_start && fe[-1] == '0') fe--; /* trailing zeros change nothing */
-        for (q = frac_start; q < fe; q++) {
-            if (ndig == 0 && *q == '0') {
-                e--;
-                continue;
-            }
-            mant = mant * 10 + (uint64_t)(*q - '0');
-            ndig++;
-            e--;
-            if (ndig > 15) break;
-        }
-    }
+    /* significant digits: from the first nonzero one to the last nonzero
+     * one of the fraction (or the end of the integer part) */
+    int ndig = int_digits ? int_digits + last_nz : (last_nz ? last_nz - first_nz + 1 : 0);
+    long e = exp10 - last_nz;
     if (ndig <= 15 && e >= -22 && e <= 22) {
-        double d = (double)mant;
+        double d = (double)mant_nz;
         if (e < 0) d /= pow10_exact[-e];
         else d *= pow10_exact[e];
         v->type = SQ_JSON_FLOAT;
         v->u.f = neg ? -d : d;
-        return 0;
+        return p;
     }
     char tmp[128];
     size_t n = (size_t)(p - s);
     char *heap = NULL, *buf = tmp;
     if (n >= sizeof tmp) {
         heap = malloc(n + 1);
-        if (!heap) return fail_nomem(ps);
+        if (!heap) return fail_nomem(ps, p);
         buf = heap;
     }
     memcpy(buf, s, n);
@@ -380,173 +429,206 @@ static int parse_number(parser *ps, sq_json_value *v) {
         return fail(ps, s, "number out of range");
     v->type = SQ_JSON_FLOAT;
     v->u.f = d;
-    return 0;
+    return p;
 }
 
-static int parse_value(parser *ps, sq_json_value *v, int depth);
+/* p < end, at '-' or a digit. Integers of up to 18 digits, the common
+ * case, are accumulated while they are scanned. */
+static ALWAYS_INLINE const char *parse_number(parser *ps, const char *p, sq_json_value *v) {
+    const char *s = p, *end = ps->end;
+    int neg = *p == '-';
+    p += neg;
+    if (p >= end || !is_digit(*p)) return fail(ps, s, "invalid number");
+    const char *int_start = p;
+    /* wraps past 19 digits, harmlessly: such literals go to parse_long_int */
+    uint64_t x = (uint64_t)(*p++ - '0');
+    if (x == 0) {
+        if (p < end && is_digit(*p)) return fail(ps, s, "leading zero in number");
+    } else {
+        while (p < end && is_digit(*p)) x = x * 10 + (uint64_t)(*p++ - '0');
+    }
+    if (p < end && (*p == '.' || *p == 'e' || *p == 'E')) return parse_float(ps, s, neg, int_start, p, x, v);
+    if (p - int_start > 18) return parse_long_int(s, neg, int_start, p, v);
+    v->type = SQ_JSON_INT;
+    v->u.i = neg ? -(int64_t)x : (int64_t)x;
+    return p;
+}
 
-static int parse_array(parser *ps, sq_json_value *v, int depth) {
-    size_t base = ps->stack_len;
-    ps->p++; /* '[' */
-    skip_ws(ps);
-    if (ps->p < ps->end && *ps->p == ']') {
-        ps->p++;
+/* The containers stay calls: inlining them into parse_value would make
+ * parse_value the recursive function, paying a large prologue for every
+ * scalar. This way parse_value is inlined into the container loops and a
+ * scalar member costs no call at all. */
+static NOINLINE const char *parse_object(parser *ps, const char *p, sq_json_value *v, int depth);
+static NOINLINE const char *parse_array(parser *ps, const char *p, sq_json_value *v, int depth);
+
+/* Literals are compared whole; a mismatch is reported at their start. */
+static inline const char *match_lit(parser *ps, const char *p, const char *lit, size_t n) {
+    if ((size_t)(ps->end - p) < n || memcmp(p, lit, n) != 0) return fail(ps, p, "unexpected character");
+    return p + n;
+}
+
+/* Whitespace before the value is skipped here, as one more case of the
+ * switch, so compact JSON pays nothing for it. */
+static ALWAYS_INLINE const char *parse_value(parser *ps, const char *p, sq_json_value *v, int depth) {
+    const char *end = ps->end;
+again:
+    if (p >= end) return fail(ps, p, "unexpected end of input");
+    /* strings and numbers are the most common values: tested before the
+     * switch */
+    if (*p == '"') {
+        v->type = SQ_JSON_STRING;
+        return parse_string(ps, p + 1, &v->u.str.ptr, &v->u.str.len);
+    }
+    if (is_digit(*p)) return parse_number(ps, p, v);
+    switch (*p) {
+    case ' ':
+        /* one space (as after json.dumps's ": " and ", ") needs no call */
+        p = end - p >= 2 && (unsigned char)p[1] > ' ' ? p + 1 : skip_ws_slow(p, end);
+        goto again;
+    case '\t':
+    case '\n':
+    case '\r':
+        p = skip_ws_slow(p, end);
+        goto again;
+    case '{':
+        if (depth >= ps->max_depth) return fail(ps, p, "nesting too deep");
+        return parse_object(ps, p, v, depth);
+    case '[':
+        if (depth >= ps->max_depth) return fail(ps, p, "nesting too deep");
+        return parse_array(ps, p, v, depth);
+    case 't':
+        v->type = SQ_JSON_TRUE;
+        return match_lit(ps, p, "true", 4);
+    case 'f':
+        v->type = SQ_JSON_FALSE;
+        return match_lit(ps, p, "false", 5);
+    case 'n':
+        v->type = SQ_JSON_NULL;
+        return match_lit(ps, p, "null", 4);
+    default:
+        if (*p == '-') return parse_number(ps, p, v);
+        return fail(ps, p, "unexpected character");
+    }
+}
+
+/* p is at '['. */
+static NOINLINE const char *parse_array(parser *ps, const char *p, sq_json_value *v, int depth) {
+    const char *end = ps->end;
+    size_t base = (size_t)(ps->top - ps->stack);
+    p = skip_ws(p + 1, end);
+    if (p < end && *p == ']') {
         v->type = SQ_JSON_ARRAY;
         v->u.arr.items = NULL;
         v->u.arr.len = 0;
-        return 0;
+        return p + 1;
     }
     for (;;) {
         sq_json_value tmp;
-        if (parse_value(ps, &tmp, depth + 1)) return -1;
-        sq_json_member *slot;
-        if (push_scratch(ps, &slot)) return -1;
+        p = parse_value(ps, p, &tmp, depth + 1);
+        if (!p) return NULL;
+        sq_json_member *slot = push_scratch(ps, p);
+        if (!slot) return NULL;
         slot->value = tmp;
-        skip_ws(ps);
-        if (ps->p >= ps->end) return fail(ps, ps->p, "unterminated array");
-        if (*ps->p == ',') {
-            ps->p++;
-            skip_ws(ps);
+        p = skip_ws_to(p, end, ',');
+        if (p >= end) return fail(ps, p, "unterminated array");
+        if (*p == ',') {
+            p++;
             continue;
         }
-        if (*ps->p == ']') {
-            ps->p++;
+        if (*p == ']') {
+            p++;
             break;
         }
-        return fail(ps, ps->p, "expected ',' or ']'");
+        return fail(ps, p, "expected ',' or ']'");
     }
-    size_t n = ps->stack_len - base;
+    size_t n = (size_t)(ps->top - ps->stack) - base;
     sq_json_value *items = sq_arena_alloc(ps->arena, n * sizeof *items);
-    if (!items) return fail_nomem(ps);
+    if (!items) return fail_nomem(ps, p);
     for (size_t i = 0; i < n; i++) items[i] = ps->stack[base + i].value;
-    ps->stack_len = base;
+    ps->top = ps->stack + base;
     v->type = SQ_JSON_ARRAY;
     v->u.arr.items = items;
     v->u.arr.len = n;
-    return 0;
+    return p;
 }
 
-static int parse_object(parser *ps, sq_json_value *v, int depth) {
-    size_t base = ps->stack_len;
-    ps->p++; /* '{' */
-    skip_ws(ps);
-    if (ps->p < ps->end && *ps->p == '}') {
-        ps->p++;
+/* p is at '{'. */
+static NOINLINE const char *parse_object(parser *ps, const char *p, sq_json_value *v, int depth) {
+    const char *end = ps->end;
+    size_t base = (size_t)(ps->top - ps->stack);
+    p = skip_ws(p + 1, end);
+    if (p < end && *p == '}') {
         v->type = SQ_JSON_OBJECT;
         v->u.obj.members = NULL;
         v->u.obj.len = 0;
-        return 0;
+        return p + 1;
     }
     for (;;) {
-        if (ps->p >= ps->end || *ps->p != '"') return fail(ps, ps->p, "expected string key");
-        ps->p++;
+        p = skip_ws_to(p, end, '"');
+        if (p >= end || *p != '"') return fail(ps, p, "expected string key");
         const char *key;
         size_t key_len;
-        if (parse_string(ps, &key, &key_len)) return -1;
-        skip_ws(ps);
-        if (ps->p >= ps->end || *ps->p != ':') return fail(ps, ps->p, "expected ':'");
-        ps->p++;
-        skip_ws(ps);
+        p = parse_string(ps, p + 1, &key, &key_len);
+        if (!p) return NULL;
+        p = skip_ws_to(p, end, ':');
+        if (p >= end || *p != ':') return fail(ps, p, "expected ':'");
         sq_json_value tmp;
-        if (parse_value(ps, &tmp, depth + 1)) return -1;
-        sq_json_member *slot;
-        if (push_scratch(ps, &slot)) return -1;
+        p = parse_value(ps, p + 1, &tmp, depth + 1);
+        if (!p) return NULL;
+        sq_json_member *slot = push_scratch(ps, p);
+        if (!slot) return NULL;
         slot->key = key;
         slot->key_len = key_len;
         slot->value = tmp;
-        skip_ws(ps);
-        if (ps->p >= ps->end) return fail(ps, ps->p, "unterminated object");
-        if (*ps->p == ',') {
-            ps->p++;
-            skip_ws(ps);
+        p = skip_ws_to(p, end, ',');
+        if (p >= end) return fail(ps, p, "unterminated object");
+        if (*p == ',') {
+            p++;
             continue;
         }
-        if (*ps->p == '}') {
-            ps->p++;
+        if (*p == '}') {
+            p++;
             break;
         }
-        return fail(ps, ps->p, "expected ',' or '}'");
+        return fail(ps, p, "expected ',' or '}'");
     }
-    size_t n = ps->stack_len - base;
+    size_t n = (size_t)(ps->top - ps->stack) - base;
     sq_json_member *m = sq_arena_alloc(ps->arena, n * sizeof *m);
-    if (!m) return fail_nomem(ps);
+    if (!m) return fail_nomem(ps, p);
     memcpy(m, ps->stack + base, n * sizeof *m);
-    ps->stack_len = base;
+    ps->top = ps->stack + base;
     v->type = SQ_JSON_OBJECT;
     v->u.obj.members = m;
     v->u.obj.len = n;
-    return 0;
-}
-
-static int match_lit(parser *ps, const char *lit, size_t n) {
-    if ((size_t)(ps->end - ps->p) < n || memcmp(ps->p, lit, n) != 0)
-        return fail(ps, ps->p, "unexpected character");
-    ps->p += n;
-    return 0;
-}
-
-static int parse_value(parser *ps, sq_json_value *v, int depth) {
-    if (ps->p >= ps->end) return fail(ps, ps->p, "unexpected end of input");
-    switch (*ps->p) {
-    case '{':
-        if (depth >= ps->max_depth) return fail(ps, ps->p, "nesting too deep");
-        return parse_object(ps, v, depth);
-    case '[':
-        if (depth >= ps->max_depth) return fail(ps, ps->p, "nesting too deep");
-        return parse_array(ps, v, depth);
-    case '"': {
-        ps->p++;
-        const char *s;
-        size_t n;
-        if (parse_string(ps, &s, &n)) return -1;
-        v->type = SQ_JSON_STRING;
-        v->u.str.ptr = s;
-        v->u.str.len = n;
-        return 0;
-    }
-    case 't':
-        v->type = SQ_JSON_TRUE;
-        return match_lit(ps, "true", 4);
-    case 'f':
-        v->type = SQ_JSON_FALSE;
-        return match_lit(ps, "false", 5);
-    case 'n':
-        v->type = SQ_JSON_NULL;
-        return match_lit(ps, "null", 4);
-    default:
-        if (*ps->p == '-' || (*ps->p >= '0' && *ps->p <= '9')) return parse_number(ps, v);
-        return fail(ps, ps->p, "unexpected character");
-    }
+    return p;
 }
 
 int sq_json_parse(const char *input, size_t len, sq_arena *arena, const sq_json_parse_options *opts,
                   sq_json_value **out, sq_json_error *err) {
     parser ps;
-    ps.start = input;
-    ps.p = input;
     ps.end = input + len;
     ps.arena = arena;
     ps.max_depth = (opts && opts->max_depth > 0) ? opts->max_depth : 256;
-    ps.stack = ps.inline_stack;
-    ps.stack_len = 0;
-    ps.stack_cap = SCRATCH_INLINE;
+    ps.stack = ps.top = ps.inline_stack;
+    ps.limit = ps.inline_stack + SCRATCH_INLINE;
     ps.err_at = NULL;
     ps.err_reason = NULL;
     ps.err_code = 0;
     int rc = 0;
+    const char *p;
     sq_json_value *v = sq_arena_alloc(arena, sizeof *v);
     if (!v) {
         rc = SQ_ENOMEM;
         goto done;
     }
-    skip_ws(&ps);
-    if (parse_value(&ps, v, 0)) {
+    p = parse_value(&ps, input, v, 0);
+    if (!p) {
         rc = ps.err_code ? ps.err_code : SQ_EINVAL;
         goto done;
     }
-    skip_ws(&ps);
-    if (ps.p != ps.end) {
-        fail(&ps, ps.p, "trailing characters after document");
+    p = skip_ws(p, ps.end);
+    if (p != ps.end) {
+        fail(&ps, p, "trailing characters after document");
         rc = SQ_EINVAL;
         goto done;
     }
@@ -554,7 +636,8 @@ int sq_json_parse(const char *input, size_t len, sq_arena *arena, const sq_json_
 done:
     if (ps.stack != ps.inline_stack) free(ps.stack);
     if (rc && err) {
-        err->offset = ps.err_at ? (size_t)(ps.err_at - input) : (size_t)(ps.p - input);
+        /* no err_at only when the root value could not be allocated */
+        err->offset = ps.err_at ? (size_t)(ps.err_at - input) : 0;
         err->reason = ps.err_reason ? ps.err_reason : "out of memory";
     }
     return rc;

@@ -1,6 +1,7 @@
 /* JSON reader: table of valid and invalid documents (RFC 8259 strictness),
  * numbers, strings and escapes, depth limit, guarded buffers. */
 #include <math.h>
+#include <stdlib.h>
 
 #include "sq_test.h"
 #include "squall/json.h"
@@ -86,6 +87,59 @@ out:
     sq_arena_free(&a);
 }
 
+/* The float mantissa is accumulated while the digits are scanned; these
+ * are the cases that bookkeeping must get right, each compared with
+ * strtod: leading zeros of the fraction, trailing zeros, an integer part
+ * whose wrapped 64-bit value is 0 (10 * 2^63), 16 significant digits. */
+static void test_float_mantissa_edges(void) {
+    static const char *cases[] = {
+        "0.000123", "1.2300", "100.0", "0.0", "-0.0", "0.0e5", "92233720368547758080.5",
+        "92233720368547758080e0", "123456789012345.6", "12345678901234.5", "1.000000000000000000001",
+        "0.00000000000000000000000000001", "10.01e-3", "-7.50E+2", "4.0000000000000000000000000000",
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        sq_arena a;
+        sq_arena_init(&a);
+        sq_json_value *v = NULL;
+        sq_json_error err;
+        int rc = parse_guarded(cases[i], strlen(cases[i]), &a, &v, &err, 0);
+        double want = strtod(cases[i], NULL);
+        if (rc || v->type != SQ_JSON_FLOAT || memcmp(&v->u.f, &want, sizeof want) != 0) {
+            fprintf(stderr, "case '%s': rc=%d\n", cases[i], rc);
+            SQ_CHECK(0);
+        }
+        sq_arena_free(&a);
+    }
+}
+
+/* Error reasons and offsets are part of the 422 replies. */
+static void test_number_error_offsets(void) {
+    static const struct {
+        const char *in;
+        size_t offset;
+        const char *reason;
+    } cases[] = {
+        {"01", 0, "leading zero in number"}, {"[-01]", 1, "leading zero in number"},
+        {"-a", 0, "invalid number"}, {"1.x", 2, "invalid number"}, {"1e+", 3, "invalid number"},
+        {"[1.5e]", 5, "invalid number"}, {"1e400", 0, "number out of range"},
+        {"{\"a\":1 x", 7, "expected ',' or '}'"}, {"[1 , 2 x", 7, "expected ',' or ']'"},
+        {"{\"a\" 1}", 5, "expected ':'"}, {"{ \"a\":1, 2}", 9, "expected string key"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        sq_arena a;
+        sq_arena_init(&a);
+        sq_json_value *v = NULL;
+        sq_json_error err = {0, NULL};
+        int rc = parse_guarded(cases[i].in, strlen(cases[i].in), &a, &v, &err, 0);
+        if (rc != SQ_EINVAL || err.offset != cases[i].offset || strcmp(err.reason, cases[i].reason) != 0) {
+            fprintf(stderr, "case '%s': rc=%d offset=%zu reason=%s\n", cases[i].in, rc, err.offset,
+                    err.reason ? err.reason : "(none)");
+            SQ_CHECK(0);
+        }
+        sq_arena_free(&a);
+    }
+}
+
 static void test_strings_and_objects(void) {
     sq_arena a;
     sq_arena_init(&a);
@@ -152,6 +206,8 @@ static void test_large_array_grows_scratch(void) {
 int main(void) {
     SQ_RUN(test_valid_invalid_table);
     SQ_RUN(test_numbers);
+    SQ_RUN(test_float_mantissa_edges);
+    SQ_RUN(test_number_error_offsets);
     SQ_RUN(test_strings_and_objects);
     SQ_RUN(test_depth_limit);
     SQ_RUN(test_large_array_grows_scratch);
