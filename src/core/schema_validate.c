@@ -987,6 +987,27 @@ static int decimal_error(vctx *c, const sq_json_value *x) {
                 NULL, 0);
 }
 
+/* Coercing: the value as the branch of anyOf (the first that matches) or
+ * oneOf (the only one) converts it, e.g. Optional[int] given "15" -> 15.
+ * Runs before the node's other keywords, so they check the value the
+ * handler will get; a document that coerces without errors is then valid
+ * as coerced. Returns 1 when *x was converted. Matching branches are
+ * valid, so their pass records no error. */
+static int convert_by_branches(vctx *c, const sq__snode *n, sq_json_value *x) {
+    sq_json_value before = *x;
+    size_t first = 0;
+    if (n->num_any_of && count_matches(c, n->any_of, n->num_any_of, x, 1, &first) == 1) {
+        /* A Decimal given as text keeps it ("1.50" stays exact for the
+         * converter) rather than becoming a double through the lax number branch. */
+        size_t text_branch = 0;
+        int keep_text = x->type == SQ_JSON_STRING && is_decimal_any_of(n) &&
+                        count_matches(c, n->any_of + 1, 1, x, 1, &text_branch) == 1;
+        if (!keep_text) v_node(c, n->any_of[first], x);
+    }
+    if (n->num_one_of && count_matches(c, n->one_of, n->num_one_of, x, 2, &first) == 1) v_node(c, n->one_of[first], x);
+    return memcmp(&before, x, sizeof before) != 0;
+}
+
 static int v_combinators(vctx *c, const sq__snode *n, sq_json_value *x) {
     int errs = 0;
     for (size_t i = 0; i < n->num_all_of; i++) {
@@ -1006,13 +1027,6 @@ static int v_combinators(vctx *c, const sq__snode *n, sq_json_value *x) {
             } else {
                 errs += emit_about_value(c, x, "%s is not valid under any of the schemas listed in the 'anyOf' keyword");
             }
-        } else if (c->collect && c->coerce) {
-            /* A Decimal given as text keeps it ("1.50" stays exact for the
-             * converter) rather than becoming a double through the lax number branch. */
-            size_t text_branch = 0;
-            int keep_text = x->type == SQ_JSON_STRING && is_decimal_any_of(n) &&
-                            count_matches(c, n->any_of + 1, 1, x, 1, &text_branch) == 1;
-            if (!keep_text) v_node(c, n->any_of[first], x); /* valid: this pass only converts lax values */
         }
     }
     if (n->num_one_of) {
@@ -1029,8 +1043,6 @@ static int v_combinators(vctx *c, const sq__snode *n, sq_json_value *x) {
         } else if (m > 1) {
             if (!c->collect) return 1;
             errs += emit_about_value(c, x, "%s is valid under more than one of the schemas listed in the 'oneOf' keyword");
-        } else if (c->collect && c->coerce) {
-            v_node(c, n->one_of[first], x);
         }
     }
     if (n->not_) {
@@ -1135,6 +1147,11 @@ static int v_node(vctx *c, const sq__snode *n, sq_json_value *inst) {
     /* inputs reported in errors are the value as sent */
     const sq_json_value *input = inst;
     uint32_t g = n->groups;
+    sq_json_value by_branch;
+    if (c->coerce && c->collect && (n->num_any_of || n->num_one_of)) {
+        by_branch = *x;
+        if (convert_by_branches(c, n, &by_branch)) x = &by_branch; /* written back at the end */
+    }
     if (g & SQ__G_VALUE) {
         errs = v_value_keywords(c, n, x, input);
         if (errs && !c->collect) goto done;

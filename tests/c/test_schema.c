@@ -373,6 +373,29 @@ static void test_coerce(void) {
             SQ_CHECK(json_is(bad, "{\"q\":\"0\"}"));
             sq_schema_free(m);
         }
+        /* A value anyOf converts is checked by the node's other keywords as
+         * converted (Optional[int] with a multipleOf, given "15"): coercing
+         * reports what the handler would get, and a document that coerces
+         * cleanly validates cleanly afterwards. */
+        sq_schema *o = sq_schema_compile(
+            parse(&a, "{\"anyOf\":[{\"type\":\"integer\"},{\"type\":\"null\"}],\"allOf\":[{\"multipleOf\":5}],"
+                      "\"minimum\":20}"),
+            err, sizeof err);
+        SQ_CHECK(o != NULL);
+        if (o) {
+            sq_json_value *fifteen = parse(&a, "\"15\"");
+            SQ_CHECK_EQ_INT(sq_schema_validate(o, fifteen, &loc, &el), 0); /* text: the number keywords skip it */
+            size_t before = el.len;
+            SQ_CHECK_EQ_INT(sq_schema_validate_coerce(o, fifteen, &loc, &el), 1);
+            SQ_CHECK(el.len == before + 1 && strcmp(el.items[before].type, "greater_than_equal") == 0);
+            SQ_CHECK(json_is(el.items[before].input, "\"15\"")); /* as sent */
+            SQ_CHECK(json_is(fifteen, "\"15\"")); /* invalid: not written back */
+            sq_json_value *twenty = parse(&a, "\"20\"");
+            SQ_CHECK_EQ_INT(sq_schema_validate_coerce(o, twenty, &loc, &el), 0);
+            SQ_CHECK(json_is(twenty, "20"));
+            SQ_CHECK_EQ_INT(sq_schema_validate(o, twenty, &loc, &el), 0);
+            sq_schema_free(o);
+        }
         sq_schema_free(s);
     }
     sq_arena_free(&a);
