@@ -29,15 +29,32 @@ static PyObject *bigint_from_digits(const char *digits, size_t len) {
  * values are ASCII. An ASCII string is made with PyUnicode_New and one
  * memcpy (public API), skipping the UTF-8 decoder's set-up; anything else
  * goes through PyUnicode_DecodeUTF8 as before. */
+static inline uint64_t load64(const char *p) {
+    uint64_t w;
+    memcpy(&w, p, 8);
+    return w;
+}
+
+static inline uint32_t load32(const char *p) {
+    uint32_t w;
+    memcpy(&w, p, 4);
+    return w;
+}
+
+/* Words at a time; the last word overlaps the one before it rather than
+ * finishing byte by byte (most values are short). Never reads outside p[0..n). */
 static int all_ascii(const char *p, size_t n) {
     uint64_t acc = 0;
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        uint64_t w;
-        memcpy(&w, p + i, 8);
-        acc |= w;
+    if (n >= 8) {
+        for (size_t i = 0; i + 8 <= n; i += 8)
+            acc |= load64(p + i);
+        acc |= load64(p + n - 8);
+    } else if (n >= 4) {
+        acc = load32(p) | load32(p + n - 4);
+    } else {
+        for (size_t i = 0; i < n; i++)
+            acc |= (unsigned char)p[i];
     }
-    for (; i < n; i++) acc |= (unsigned char)p[i];
     return (acc & UINT64_C(0x8080808080808080)) == 0;
 }
 
@@ -76,11 +93,23 @@ struct sqpy_key_cache {
     key_slot *slots;
 };
 
+/* Only picks a slot (a slot's key is compared in full), so a few
+ * multiplications over overlapping words do: keys are short. */
 static size_t key_hash(const char *p, size_t n) {
-    size_t h = 2166136261u; /* FNV-1a */
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (unsigned char)p[i]) * 16777619u;
-    return h;
+    const uint64_t k1 = UINT64_C(0x9E3779B97F4A7C15), k2 = UINT64_C(0xC2B2AE3D27D4EB4F);
+    uint64_t h = n * k2;
+    if (n >= 8) {
+        for (size_t i = 0; i + 8 <= n; i += 8)
+            h = (h ^ load64(p + i)) * k1;
+        h = (h ^ load64(p + n - 8)) * k2;
+    } else if (n >= 4) {
+        h = (h ^ (((uint64_t)load32(p) << 32) | load32(p + n - 4))) * k1;
+    } else if (n > 0) {
+        uint64_t w = (unsigned char)p[0] | (uint64_t)(unsigned char)p[n / 2] << 8 |
+                     (uint64_t)(unsigned char)p[n - 1] << 16;
+        h = (h ^ w) * k1;
+    }
+    return (size_t)(h ^ (h >> 29));
 }
 
 /* New reference to the interned str for a key, or NULL. */

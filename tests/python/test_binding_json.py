@@ -241,6 +241,19 @@ def test_loads_matches_stdlib(text):
     assert _squall.json_loads(text.encode()) == json.loads(text)
 
 
+def test_loads_non_ascii_at_every_position():
+    # Strings and keys are checked for ASCII a word at a time with an
+    # overlapping last word: a non-ASCII character in any lane of any length
+    # must still decode (and keys must not be confused with one another).
+    for length in range(1, 24):
+        for pos in range(length):
+            chars = ["k"] * length
+            chars[pos] = "é"
+            text = "".join(chars)
+            doc = {text: text, "k" * length: length, "q" + text[1:]: pos}
+            assert _squall.json_loads(json.dumps(doc, ensure_ascii=False).encode()) == doc
+
+
 def test_loads_big_int_exact():
     assert _squall.json_loads(b"[18446744073709551617]") == [2**64 + 1]
 
