@@ -74,7 +74,9 @@ static void set_timer(sq__conn *c, int kind, int restart) {
 static void update_timer(sq__conn *c) {
     if (c->closed) return;
     if (c->state == SQ__CS_LINGER) set_timer(c, SQ__T_LINGER, 0);
-    else if (c->write_blocked) set_timer(c, SQ__T_WRITE, 0);
+    /* A connection closing after its last answer (a 408 included) is
+     * bounded by the write deadline until that answer has left. */
+    else if (c->write_blocked || (c->close_after && sq__conn_backlog(c))) set_timer(c, SQ__T_WRITE, 0);
     else if (c->state == SQ__CS_IDLE) set_timer(c, SQ__T_KEEPALIVE, 0);
     else if (c->state == SQ__CS_HEAD) set_timer(c, SQ__T_HEADER, 0);
     else if (c->state == SQ__CS_BODY) set_timer(c, SQ__T_BODY, 0);

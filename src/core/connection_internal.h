@@ -69,6 +69,8 @@ struct sq_responder {
     atomic_int handler_released; /* handler gave its reference back (any thread) */
     atomic_int want_writable;    /* a stream write returned SQ_EAGAIN */
     atomic_size_t queued;        /* stream bytes waiting in the completion queue */
+    atomic_llong stream_left;    /* sq_stream_begin_length: bytes still owed, checked by a
+                                  * writer on another thread before it queues; -1 unsized */
     void *data;                  /* sq_responder_set_data */
     sq_server *server;
     sq__conn *conn;              /* loop thread only; NULL once detached */

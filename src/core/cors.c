@@ -32,6 +32,7 @@ struct sq__cors {
     char *store; /* the copied lists the slices point into */
     item_list origins, methods, headers;
     pcre2_code *origin_re; /* allow_origin_regex, anchored at both ends; NULL without one */
+    pcre2_match_context *origin_mctx; /* its limits: a pattern that backtracks badly gives up */
     int allow_credentials, allow_private_network;
     int echo_origin;     /* Allow-Origin repeats the request's origin */
     char *methods_line;  /* "Access-Control-Allow-Methods: GET, POST\r\n" (NULL for "*") */
@@ -123,9 +124,18 @@ sq__cors *sq__cors_compile(const sq_cors_config *cfg, int *err) {
         c->origin_re = pcre2_compile((PCRE2_SPTR)cfg->allow_origin_regex, PCRE2_ZERO_TERMINATED,
                                      PCRE2_ANCHORED | PCRE2_ENDANCHORED, &code, &at, NULL);
         if (!c->origin_re) {
-            *err = code == PCRE2_ERROR_NOMEMORY ? SQ_ENOMEM : SQ_EINVAL;
+            *err = code == PCRE2_ERROR_HEAP_FAILED ? SQ_ENOMEM : SQ_EINVAL;
             goto fail;
         }
+        /* Every request with an Origin may run the pattern on the loop
+         * thread: compiled to machine code where PCRE2 can (optional), and
+         * bounded so a pattern that backtracks badly on a hostile origin
+         * costs a refusal, not a stalled worker. */
+        (void)pcre2_jit_compile(c->origin_re, PCRE2_JIT_COMPLETE);
+        c->origin_mctx = pcre2_match_context_create(NULL);
+        if (!c->origin_mctx) goto fail;
+        pcre2_set_match_limit(c->origin_mctx, 100000);
+        pcre2_set_depth_limit(c->origin_mctx, 1000);
     }
     item_list expose = {0};
     item_list *dst[4] = {&c->origins, &c->methods, &c->headers, &expose};
@@ -166,6 +176,7 @@ fail:
 
 void sq__cors_free(sq__cors *c) {
     if (!c) return;
+    pcre2_match_context_free(c->origin_mctx);
     pcre2_code_free(c->origin_re);
     free(c->origins.items);
     free(c->methods.items);
@@ -178,11 +189,12 @@ void sq__cors_free(sq__cors *c) {
 }
 
 /* 1 when the pattern matches the whole origin, 0 when not, -1 without
- * memory for the match (the origin is then refused). */
+ * memory for the match or past the match limits (the origin is then
+ * refused). */
 static int origin_matches(const sq__cors *c, sq_slice origin) {
     pcre2_match_data *md = pcre2_match_data_create(1, NULL);
     if (!md) return -1;
-    int rc = pcre2_match(c->origin_re, (PCRE2_SPTR)origin.base, origin.len, 0, 0, md, NULL);
+    int rc = pcre2_match(c->origin_re, (PCRE2_SPTR)origin.base, origin.len, 0, 0, md, c->origin_mctx);
     pcre2_match_data_free(md);
     return rc >= 0;
 }

@@ -32,6 +32,7 @@ sq_responder *sq__exchange_get(sq_server *s) {
     atomic_init(&ex->handler_released, 0);
     atomic_init(&ex->want_writable, 0);
     atomic_init(&ex->queued, 0);
+    atomic_init(&ex->stream_left, -1);
     ex->server = s;
     s->live_exchanges++;
     return ex;
@@ -360,6 +361,11 @@ int sq_respond(sq_responder *res, int status, const sq_header_out *headers, size
 static int stream_begin(sq_responder *res, int status, const sq_header_out *headers, size_t num_headers,
                         int64_t length) {
     int invalid = sq__headers_check(headers, num_headers) < 0 || !final_status(status) || length < -1;
+    /* What a writer on another thread is held to (the loop holds its own
+     * count): nothing for a body that is not sent (HEAD, 204, 304). The
+     * request view is the handler's to read until it answers. */
+    if (!invalid && length >= 0 && status != 204 && status != 304 && !res->req.is_head)
+        atomic_store(&res->stream_left, length);
     if (!sq__on_loop_thread(res->server)) {
         if (atomic_load(&res->gone)) return SQ_EGONE;
         int r = enqueue_item(res, SQ__C_BEGIN, status, invalid, headers, num_headers, NULL, 0, length);
@@ -386,6 +392,14 @@ int sq_stream_begin_length(sq_responder *res, int status, const sq_header_out *h
 int sq_stream_write(sq_responder *res, const void *data, size_t len) {
     if (!sq__on_loop_thread(res->server)) {
         if (atomic_load(&res->gone)) return SQ_EGONE;
+        /* A declared length is checked here, where the caller can hear the
+         * refusal; the bytes owed stay owed, so the end comes up short and
+         * the loop closes the connection. One thread writes a stream. */
+        long long left = atomic_load(&res->stream_left);
+        if (left >= 0) {
+            if ((unsigned long long)len > (unsigned long long)left) return SQ_EINVAL;
+            atomic_store(&res->stream_left, left - (long long)len);
+        }
         /* Only the queued bytes are visible from here; the loop bounds the
          * socket backlog. The flag is raised before the item is queued so the
          * loop cannot drain it unseen and never call on_writable. */
@@ -406,9 +420,10 @@ int sq_stream_end(sq_responder *res) {
     atomic_store(&res->handler_released, 1);
     if (!sq__on_loop_thread(res->server)) {
         int gone = atomic_load(&res->gone);
+        int short_body = atomic_load(&res->stream_left) > 0; /* the loop closes the connection */
         while (enqueue(res, gone ? SQ__C_RELEASE : SQ__C_END, 0, 0, NULL, 0, NULL, 0) < 0) {
         }
-        return gone ? SQ_EGONE : 0;
+        return gone ? SQ_EGONE : short_body ? SQ_EINVAL : 0;
     }
     int r = stream_end_local(res);
     if (r == SQ_ESTATE) release_local(res);

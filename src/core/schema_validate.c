@@ -994,7 +994,10 @@ static int decimal_error(vctx *c, const sq_json_value *x) {
  * as coerced. Returns 1 when *x was converted. Matching branches are
  * valid, so their pass records no error. */
 static int convert_by_branches(vctx *c, const sq__snode *n, sq_json_value *x) {
-    sq_json_value before = *x;
+    /* Every conversion changes the type (text to number or boolean, a
+     * number to a boolean, an integral float to an int); a container's
+     * members are converted in place, not the container. */
+    sq_json_type before = x->type;
     size_t first = 0;
     if (n->num_any_of && count_matches(c, n->any_of, n->num_any_of, x, 1, &first) == 1) {
         /* A Decimal given as text keeps it ("1.50" stays exact for the
@@ -1005,7 +1008,7 @@ static int convert_by_branches(vctx *c, const sq__snode *n, sq_json_value *x) {
         if (!keep_text) v_node(c, n->any_of[first], x);
     }
     if (n->num_one_of && count_matches(c, n->one_of, n->num_one_of, x, 2, &first) == 1) v_node(c, n->one_of[first], x);
-    return memcmp(&before, x, sizeof before) != 0;
+    return x->type != before;
 }
 
 static int v_combinators(vctx *c, const sq__snode *n, sq_json_value *x) {

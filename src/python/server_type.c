@@ -6,6 +6,8 @@
  * arguments and releases the GIL around the core's loop turn. */
 #include "squall_py.h"
 
+#include "cors.h" /* the core's CORS compiler: a pattern is checked before the server is made */
+
 #include <errno.h>
 #include <pythread.h>
 #include <stddef.h>
@@ -180,6 +182,20 @@ static int cors_from_dict(PyObject *d, sq_cors_config *c, PyObject *held[CORS_TE
         }
         *texts[i] = u;
     }
+    if (c->allow_origin_regex != NULL) {
+        /* Compiled once here to tell a pattern PCRE2 refuses (Python's re
+         * may have taken it) from the server's other failures by name. */
+        int err = 0;
+        sq__cors *probe = sq__cors_compile(c, &err);
+        if (probe == NULL) {
+            if (err == SQ_ENOMEM)
+                PyErr_NoMemory();
+            else
+                PyErr_SetString(PyExc_ValueError, "cors allow_origin_regex is not a valid PCRE2 pattern");
+            return -1;
+        }
+        sq__cors_free(probe);
+    }
     return 0;
 }
 
@@ -263,16 +279,11 @@ static int server_init(sqpy_server *self, PyObject *args, PyObject *kwds) {
         cfg.cors = &cors_cfg;
     }
     int err = 0;
-    int has_origin_regex = cfg.cors != NULL && cors_cfg.allow_origin_regex != NULL;
     sq_server *srv;
     Py_BEGIN_ALLOW_THREADS srv = sq_server_create(&cfg, &handler, &err);
     Py_END_ALLOW_THREADS cors_release(cors_held);
     if (srv == NULL) {
-        if (err == SQ_EINVAL && has_origin_regex)
-            /* The only refusal left once the binding's own checks passed:
-             * a pattern PCRE2 does not accept (Python's re may have). */
-            PyErr_SetString(PyExc_ValueError, "cors allow_origin_regex is not a valid PCRE2 pattern");
-        else if (err == SQ_EIO && errno != 0)
+        if (err == SQ_EIO && errno != 0)
             PyErr_SetFromErrno(PyExc_OSError);
         else
             PyErr_Format(PyExc_OSError, "cannot create server on %s:%d: %s", host, port,

@@ -14,8 +14,8 @@
 #include <string.h>
 #include <unistd.h>
 
-enum { K_EXACT = 1, K_SHORT, K_LONG, K_THREAD, K_HUGE };
-static int kinds[] = {0, K_EXACT, K_SHORT, K_LONG, K_THREAD, K_HUGE};
+enum { K_EXACT = 1, K_SHORT, K_LONG, K_THREAD, K_HUGE, K_TLONG, K_TSHORT };
+static int kinds[] = {0, K_EXACT, K_SHORT, K_LONG, K_THREAD, K_HUGE, K_TLONG, K_TSHORT};
 static int rc_write, rc_end, rc_begin;
 static pthread_t worker;
 
@@ -29,6 +29,22 @@ static void write_exact(sq_responder *res) {
 
 static void *exact_from_thread(void *arg) {
     write_exact(arg);
+    return NULL;
+}
+
+/* From another thread the refusals must reach the caller too. */
+static void *long_from_thread(void *arg) {
+    sq_stream_begin_length(arg, 200, NULL, 0, 4);
+    sq_stream_write(arg, "01", 2);
+    rc_write = sq_stream_write(arg, "23456", 5);
+    rc_end = sq_stream_end(arg);
+    return NULL;
+}
+
+static void *short_from_thread(void *arg) {
+    sq_stream_begin_length(arg, 200, NULL, 0, 10);
+    rc_write = sq_stream_write(arg, "0123", 4);
+    rc_end = sq_stream_end(arg);
     return NULL;
 }
 
@@ -48,6 +64,8 @@ static void on_request(void *ctx, const sq_request *req, sq_responder *res) {
         rc_end = sq_stream_end(res);
         break;
     case K_THREAD: pthread_create(&worker, NULL, exact_from_thread, res); break;
+    case K_TLONG: pthread_create(&worker, NULL, long_from_thread, res); break;
+    case K_TSHORT: pthread_create(&worker, NULL, short_from_thread, res); break;
     case K_HUGE:
         rc_begin = sq_stream_begin_length(res, 200, NULL, 0, UINT64_MAX);
         sq_responder_release(res);
@@ -69,8 +87,8 @@ static sq_server *start(void) {
     sq_server *s = sq_server_create(&cfg, &h, &err);
     SQ_CHECK(s != NULL);
     if (!s) return NULL;
-    static const char *const paths[] = {NULL, "/exact", "/short", "/long", "/thread", "/huge"};
-    for (int k = K_EXACT; k <= K_HUGE; k++)
+    static const char *const paths[] = {NULL, "/exact", "/short", "/long", "/thread", "/huge", "/tlong", "/tshort"};
+    for (int k = K_EXACT; k <= K_TSHORT; k++)
         SQ_CHECK_EQ_INT(sq_server_add_route(s, "GET", paths[k], &kinds[k], NULL, 0), 0);
     return s;
 }
@@ -157,6 +175,26 @@ static void test_from_another_thread(void) {
     SQ_CHECK(strstr(buf, "Content-Length: 10\r\n") != NULL);
     SQ_CHECK(body_of(buf) && strcmp(body_of(buf), "0123456789") == 0);
     close(fd);
+
+    static const struct {
+        const char *req, *len, *body;
+        int want_write, want_end;
+    } wrong[] = {
+        {"GET /tlong HTTP/1.1\r\nHost: a\r\n\r\n", "Content-Length: 4\r\n", "01", SQ_EINVAL, SQ_EINVAL},
+        {"GET /tshort HTTP/1.1\r\nHost: a\r\n\r\n", "Content-Length: 10\r\n", "0123", 0, SQ_EINVAL},
+    };
+    for (size_t i = 0; i < 2; i++) {
+        rc_write = rc_end = 99;
+        fd = sq_test_dial(s);
+        send(fd, wrong[i].req, strlen(wrong[i].req), 0);
+        sq_test_collect(s, fd, buf, sizeof buf, NULL); /* to EOF: the body came up short */
+        pthread_join(worker, NULL);
+        SQ_CHECK(strstr(buf, wrong[i].len) != NULL);
+        SQ_CHECK(body_of(buf) && strcmp(body_of(buf), wrong[i].body) == 0);
+        SQ_CHECK_EQ_INT(rc_write, wrong[i].want_write);
+        SQ_CHECK_EQ_INT(rc_end, wrong[i].want_end);
+        close(fd);
+    }
     sq_server_destroy(s);
 }
 
