@@ -390,16 +390,17 @@ int sq_stream_begin_length(sq_responder *res, int status, const sq_header_out *h
 }
 
 int sq_stream_write(sq_responder *res, const void *data, size_t len) {
+    /* A declared length is checked here, on whatever thread writes, where
+     * the caller hears the refusal; the bytes owed stay owed, so the end
+     * comes up short and the connection closes. (The loop keeps its own
+     * count as well.) One thread at a time writes a stream. */
+    long long left = atomic_load(&res->stream_left);
+    if (left >= 0) {
+        if ((unsigned long long)len > (unsigned long long)left) return SQ_EINVAL;
+        atomic_store(&res->stream_left, left - (long long)len);
+    }
     if (!sq__on_loop_thread(res->server)) {
         if (atomic_load(&res->gone)) return SQ_EGONE;
-        /* A declared length is checked here, where the caller can hear the
-         * refusal; the bytes owed stay owed, so the end comes up short and
-         * the loop closes the connection. One thread writes a stream. */
-        long long left = atomic_load(&res->stream_left);
-        if (left >= 0) {
-            if ((unsigned long long)len > (unsigned long long)left) return SQ_EINVAL;
-            atomic_store(&res->stream_left, left - (long long)len);
-        }
         /* Only the queued bytes are visible from here; the loop bounds the
          * socket backlog. The flag is raised before the item is queued so the
          * loop cannot drain it unseen and never call on_writable. */
