@@ -464,8 +464,27 @@ static int type_error(vctx *c, const sq__snode *n, const sq_json_value *inst) {
 }
 
 /* -1 / 0 / 1 comparing a number instance with a schema limit. */
+/* Integers beyond int64 (BIGINT, kept as their digits) compared exactly:
+ * as doubles 9223372036854775807 and 9223372036854775808 are equal. A
+ * BIGINT is outside int64's range, so its sign alone places it against an
+ * INT; two BIGINTs compare by sign, digit count, then digits. */
+static int bigint_cmp(const sq_json_value *a, const sq_json_value *b) {
+    if (a->type == SQ_JSON_INT) return -bigint_cmp(b, a);
+    int a_neg = a->u.str.ptr[0] == '-';
+    if (b->type == SQ_JSON_INT) return a_neg ? -1 : 1;
+    int b_neg = b->u.str.ptr[0] == '-';
+    if (a_neg != b_neg) return a_neg ? -1 : 1;
+    size_t al = a->u.str.len - (size_t)a_neg, bl = b->u.str.len - (size_t)b_neg;
+    int r = al != bl ? (al < bl ? -1 : 1) : memcmp(a->u.str.ptr + a_neg, b->u.str.ptr + b_neg, al);
+    r = r < 0 ? -1 : r > 0;
+    return a_neg ? -r : r;
+}
+
 static inline int num_cmp(const sq_json_value *x, const sq_json_value *lim, double limd) {
     if (x->type == SQ_JSON_INT && lim->type == SQ_JSON_INT) return x->u.i < lim->u.i ? -1 : x->u.i > lim->u.i;
+    if ((x->type == SQ_JSON_BIGINT || lim->type == SQ_JSON_BIGINT) && x->type != SQ_JSON_FLOAT &&
+        lim->type != SQ_JSON_FLOAT)
+        return bigint_cmp(x, lim);
     double xd = num_val(x);
     return xd < limd ? -1 : xd > limd;
 }
