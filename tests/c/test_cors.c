@@ -68,6 +68,14 @@ static void exchange(sq_server *s, const char *req, char *out, size_t cap) {
     close(fd);
 }
 
+/* GET `path` from `origin` (NULL: no Origin header), read to EOF. */
+static void get_from(sq_server *s, const char *path, const char *origin, char *out, size_t cap) {
+    char req[512];
+    snprintf(req, sizeof req, "GET %s HTTP/1.1\r\nHost: a\r\nConnection: close\r\n%s%s%s\r\n", path,
+             origin ? "Origin: " : "", origin ? origin : "", origin ? "\r\n" : "");
+    exchange(s, req, out, cap);
+}
+
 static int has(const char *reply, const char *line) {
     char want[256];
     snprintf(want, sizeof want, "\r\n%s\r\n", line);
@@ -136,8 +144,7 @@ static void test_listed_origins(void) {
     SQ_CHECK_EQ_INT(handler_calls, 0);
 
     /* An actual request from an allowed origin: served, with the lines. */
-    exchange(s, "GET /items HTTP/1.1\r\nHost: a\r\nConnection: close\r\nOrigin: https://a.example\r\n\r\n", buf,
-             sizeof buf);
+    get_from(s, "/items", "https://a.example", buf, sizeof buf);
     SQ_CHECK(status_is(buf, 200));
     SQ_CHECK(has(buf, "Access-Control-Allow-Origin: https://a.example"));
     SQ_CHECK(has(buf, "Vary: Origin"));
@@ -145,17 +152,15 @@ static void test_listed_origins(void) {
     SQ_CHECK(has(buf, "X-Total-Count: 42"));
     SQ_CHECK_EQ_INT(handler_calls, 1);
     /* ... and its errors carry them too. */
-    exchange(s, "GET /nope HTTP/1.1\r\nHost: a\r\nConnection: close\r\nOrigin: https://a.example\r\n\r\n", buf,
-             sizeof buf);
+    get_from(s, "/nope", "https://a.example", buf, sizeof buf);
     SQ_CHECK(status_is(buf, 404));
     SQ_CHECK(has(buf, "Access-Control-Allow-Origin: https://a.example"));
 
     /* Another origin, or none: served without any CORS line. */
-    exchange(s, "GET /items HTTP/1.1\r\nHost: a\r\nConnection: close\r\nOrigin: https://evil.example\r\n\r\n",
-             buf, sizeof buf);
+    get_from(s, "/items", "https://evil.example", buf, sizeof buf);
     SQ_CHECK(status_is(buf, 200));
     SQ_CHECK(lacks(buf, "Access-Control"));
-    exchange(s, "GET /items HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n", buf, sizeof buf);
+    get_from(s, "/items", NULL, buf, sizeof buf);
     SQ_CHECK(status_is(buf, 200));
     SQ_CHECK(lacks(buf, "Access-Control"));
     /* A plain OPTIONS (no Access-Control-Request-Method) is routed as before. */
@@ -194,8 +199,7 @@ static void test_credentials_and_private_network(void) {
     sq_server *s = start_with_cors(&cors);
     if (!s) return;
     char buf[4096];
-    exchange(s, "GET /items HTTP/1.1\r\nHost: a\r\nConnection: close\r\nOrigin: https://c.example\r\n\r\n", buf,
-             sizeof buf);
+    get_from(s, "/items", "https://c.example", buf, sizeof buf);
     SQ_CHECK(has(buf, "Access-Control-Allow-Origin: https://c.example"));
     SQ_CHECK(has(buf, "Access-Control-Allow-Credentials: true"));
     SQ_CHECK(has(buf, "Vary: Origin"));
@@ -220,18 +224,14 @@ static void test_origin_regex(void) {
     static const char *const allowed[] = {"https://shop.example.org", "https://exact.example"};
     static const char *const refused[] = {"https://shop.example.org.evil.com", "xhttps://shop.example.org",
                                           "https://shop.example.orgx", "https://SHOP.example.org"};
-    char req[512], line[256];
+    char line[256];
     for (size_t i = 0; i < 2; i++) {
-        snprintf(req, sizeof req, "GET /items HTTP/1.1\r\nHost: a\r\nConnection: close\r\nOrigin: %s\r\n\r\n",
-                 allowed[i]);
-        exchange(s, req, buf, sizeof buf);
+        get_from(s, "/items", allowed[i], buf, sizeof buf);
         snprintf(line, sizeof line, "Access-Control-Allow-Origin: %s", allowed[i]);
         SQ_CHECK(has(buf, line));
     }
     for (size_t i = 0; i < 4; i++) {
-        snprintf(req, sizeof req, "GET /items HTTP/1.1\r\nHost: a\r\nConnection: close\r\nOrigin: %s\r\n\r\n",
-                 refused[i]);
-        exchange(s, req, buf, sizeof buf);
+        get_from(s, "/items", refused[i], buf, sizeof buf);
         SQ_CHECK(status_is(buf, 200));
         SQ_CHECK(lacks(buf, "Access-Control-Allow-Origin"));
     }
@@ -255,24 +255,23 @@ static void test_unavailable(void) {
     if (!s) return;
     char buf[4096];
     handler_calls = 0;
-    const char *get = "GET /items HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n";
-    exchange(s, get, buf, sizeof buf);
+    get_from(s, "/items", NULL, buf, sizeof buf);
     SQ_CHECK(status_is(buf, 503));
     SQ_CHECK(has(buf, "Retry-After: 0"));
     SQ_CHECK(has(buf, "Content-Type: application/json"));
     SQ_CHECK(strstr(buf, "\r\n\r\n{\"error\":\"Service Unavailable\",\"message\":\"The service is temporarily "
                          "unavailable. Please try again later.\"}") != NULL);
     /* Before routing: a path with no route gets the same 503. */
-    exchange(s, "GET /nope HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n", buf, sizeof buf);
+    get_from(s, "/nope", NULL, buf, sizeof buf);
     SQ_CHECK(status_is(buf, 503));
     SQ_CHECK_EQ_INT(sq_server_unavailable(s), 0);
     sq_server_set_unavailable(s, 120);
-    exchange(s, get, buf, sizeof buf);
+    get_from(s, "/items", NULL, buf, sizeof buf);
     SQ_CHECK(has(buf, "Retry-After: 120"));
     SQ_CHECK_EQ_INT(handler_calls, 0);
     sq_server_set_unavailable(s, -1);
     SQ_CHECK_EQ_INT(sq_server_unavailable(s), -1);
-    exchange(s, get, buf, sizeof buf);
+    get_from(s, "/items", NULL, buf, sizeof buf);
     SQ_CHECK(status_is(buf, 200));
     SQ_CHECK_EQ_INT(handler_calls, 1);
     sq_server_destroy(s);
