@@ -69,8 +69,8 @@ struct sq_responder {
     atomic_int handler_released; /* handler gave its reference back (any thread) */
     atomic_int want_writable;    /* a stream write returned SQ_EAGAIN */
     atomic_size_t queued;        /* stream bytes waiting in the completion queue */
-    atomic_llong stream_left;    /* sq_stream_begin_length: bytes still owed, checked by a
-                                  * writer on another thread before it queues; -1 unsized */
+    atomic_llong stream_left;    /* sq_stream_begin_length: body bytes still owed, counted by
+                                  * sq_stream_write on the writing thread; -1 unsized */
     void *data;                  /* sq_responder_set_data */
     sq_server *server;
     sq__conn *conn;              /* loop thread only; NULL once detached */
@@ -82,8 +82,6 @@ struct sq_responder {
     int complete;     /* the answer is complete (respond / stream_end / core reply) */
     int streaming;    /* stream_begin done, stream_end not yet */
     int chunked;      /* streaming with chunked coding */
-    int sized;        /* streaming with a declared Content-Length (sq_stream_begin_length) */
-    uint64_t remaining; /* sized: body bytes still owed */
     int drop_body;    /* streaming a HEAD answer, 204 or 304: body bytes are not sent */
     int keep_alive;   /* the connection may serve another request after this */
     int status;       /* for the access log */

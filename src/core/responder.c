@@ -156,8 +156,6 @@ static int stream_begin_local(sq_responder *ex, int status, const sq_header_out 
     ex->streaming = 1;
     ex->chunked = chunked;
     ex->drop_body = no_body || ex->req.is_head;
-    ex->sized = sized && !ex->drop_body;
-    ex->remaining = sized ? (uint64_t)length : 0;
     ex->status = status;
     sq__conn_output_added(ex->conn);
     return 0;
@@ -172,13 +170,6 @@ static int stream_write_local(sq_responder *ex, const void *data, size_t len) {
     if (!ex->streaming) return SQ_ESTATE;
     if (!usable(ex)) return SQ_EGONE;
     sq__conn *c = ex->conn;
-    if (ex->sized && len > ex->remaining) {
-        /* More than the head declared: it would be read as the next
-         * response. Refused; the body ends short, so the connection closes
-         * once what was sent has left (stream_end_local). */
-        ex->keep_alive = 0;
-        return SQ_EINVAL;
-    }
     if (len && !ex->drop_body) {
         int r = 0;
         if (ex->chunked) {
@@ -195,7 +186,6 @@ static int stream_write_local(sq_responder *ex, const void *data, size_t len) {
             return SQ_ENOMEM;
         }
         ex->bytes_out += len;
-        if (ex->sized) ex->remaining -= len;
         sq__conn_output_added(c);
         if (!usable(ex)) return SQ_EGONE;
     }
@@ -213,10 +203,11 @@ static int stream_end_local(sq_responder *ex) {
         sq__conn_close(ex->conn);
         return SQ_ENOMEM;
     }
-    if (ex->sized && ex->remaining) {
-        /* Short of the declared length: the client would wait for the rest
-         * (or read the next response as it). What was written still goes
-         * out, then the close tells the client its body is cut. */
+    if (atomic_load(&ex->stream_left) > 0) {
+        /* Short of the declared length (sq_stream_write keeps the count):
+         * the client would wait for the rest, or read the next response as
+         * it. What was written still goes out, then the close tells the
+         * client its body is cut. */
         ex->keep_alive = 0;
         complete(ex);
         return SQ_EINVAL;
@@ -361,9 +352,10 @@ int sq_respond(sq_responder *res, int status, const sq_header_out *headers, size
 static int stream_begin(sq_responder *res, int status, const sq_header_out *headers, size_t num_headers,
                         int64_t length) {
     int invalid = sq__headers_check(headers, num_headers) < 0 || !final_status(status) || length < -1;
-    /* What a writer on another thread is held to (the loop holds its own
-     * count): nothing for a body that is not sent (HEAD, 204, 304). The
-     * request view is the handler's to read until it answers. */
+    /* The bytes a declared length still owes, the one count sq_stream_write
+     * checks (on any thread) and stream_end_local reads: none for a body
+     * that is not sent (HEAD, 204, 304). The request view is the handler's
+     * to read until it answers. */
     if (!invalid && length >= 0 && status != 204 && status != 304 && !res->req.is_head)
         atomic_store(&res->stream_left, length);
     if (!sq__on_loop_thread(res->server)) {
@@ -391,9 +383,9 @@ int sq_stream_begin_length(sq_responder *res, int status, const sq_header_out *h
 
 int sq_stream_write(sq_responder *res, const void *data, size_t len) {
     /* A declared length is checked here, on whatever thread writes, where
-     * the caller hears the refusal; the bytes owed stay owed, so the end
-     * comes up short and the connection closes. (The loop keeps its own
-     * count as well.) One thread at a time writes a stream. */
+     * the caller hears the refusal: more would be read as the next
+     * response. The bytes owed stay owed, so the end comes up short and the
+     * connection closes. One thread at a time writes a stream. */
     long long left = atomic_load(&res->stream_left);
     if (left >= 0) {
         if ((unsigned long long)len > (unsigned long long)left) return SQ_EINVAL;
