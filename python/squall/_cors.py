@@ -16,6 +16,11 @@ from typing import Any
 __all__ = ["CORS"]
 
 
+def _has_control(text: str) -> bool:
+    """Control characters cannot go into a header value (the engine refuses them too)."""
+    return any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in text)
+
+
 def _items(name: str, values: Sequence[str]) -> tuple[str, ...]:
     if isinstance(values, str):
         raise TypeError(f"CORS {name} must be a list of strings, not one string")
@@ -23,7 +28,7 @@ def _items(name: str, values: Sequence[str]) -> tuple[str, ...]:
     for v in out:
         if not isinstance(v, str) or not v.strip():
             raise ValueError(f"CORS {name}: {v!r} is not a non-empty string")
-        if "," in v or any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in v):
+        if "," in v or _has_control(v):
             raise ValueError(f"CORS {name}: {v!r} holds a comma or a control character")
     return out
 
@@ -69,7 +74,7 @@ class CORS:
         if pattern is not None:
             if not isinstance(pattern, str) or not pattern:
                 raise TypeError(f"CORS allow_origin_regex must be a non-empty str or None, not {pattern!r}")
-            if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in pattern):
+            if _has_control(pattern):
                 raise ValueError("CORS allow_origin_regex holds a control character")
             try:
                 re.compile(pattern)
