@@ -26,9 +26,12 @@ static PyObject *bigint_from_digits(const char *digits, size_t len) {
 }
 
 /* String values: the JSON reader has already checked the UTF-8, and most
- * values are ASCII. An ASCII string is made with PyUnicode_New and one
- * memcpy (public API), skipping the UTF-8 decoder's set-up; anything else
- * goes through PyUnicode_DecodeUTF8 as before. */
+ * values are short ASCII. The str is made with PyUnicode_New as ASCII and
+ * filled by one pass that copies and checks together (words at a time; the
+ * last word overlaps the one before rather than finishing byte by byte), so
+ * a short value costs neither a libc memcpy call nor a second read. The
+ * rare non-ASCII value is found by that pass, freed, and made by
+ * PyUnicode_DecodeUTF8 instead (public API throughout). */
 static inline uint64_t load64(const char *p) {
     uint64_t w;
     memcpy(&w, p, 8);
@@ -41,8 +44,34 @@ static inline uint32_t load32(const char *p) {
     return w;
 }
 
-/* Words at a time; the last word overlaps the one before it rather than
- * finishing byte by byte (most values are short). Never reads outside p[0..n). */
+#define HIGH_BITS UINT64_C(0x8080808080808080)
+
+/* Longer values go to memcpy (wide copies) and a separate check. */
+#define WORD_COPY_MAX 64
+
+/* Copies d[0..n) = p[0..n) for 4 <= n <= WORD_COPY_MAX; nonzero when every
+ * byte is ASCII. Touches nothing outside p[0..n) and d[0..n). */
+static inline int copy_if_ascii(char *d, const char *p, size_t n) {
+    uint64_t acc;
+    if (n >= 8) {
+        acc = 0;
+        for (size_t i = 0; i + 8 <= n; i += 8) {
+            uint64_t w = load64(p + i);
+            acc |= w;
+            memcpy(d + i, &w, 8);
+        }
+        uint64_t last = load64(p + n - 8);
+        acc |= last;
+        memcpy(d + n - 8, &last, 8);
+    } else {
+        uint32_t a = load32(p), b = load32(p + n - 4);
+        acc = a | b;
+        memcpy(d, &a, 4);
+        memcpy(d + n - 4, &b, 4);
+    }
+    return (acc & HIGH_BITS) == 0;
+}
+
 static int all_ascii(const char *p, size_t n) {
     uint64_t acc = 0;
     if (n >= 8) {
@@ -55,17 +84,27 @@ static int all_ascii(const char *p, size_t n) {
         for (size_t i = 0; i < n; i++)
             acc |= (unsigned char)p[i];
     }
-    return (acc & UINT64_C(0x8080808080808080)) == 0;
+    return (acc & HIGH_BITS) == 0;
 }
 
 static PyObject *make_str(const char *p, size_t n) {
-    if (n <= 1 || !all_ascii(p, n)) /* "" and one-character strings are shared singletons */
-        return PyUnicode_DecodeUTF8(p, (Py_ssize_t)n, "strict");
+    if (n < 4 || n > WORD_COPY_MAX) {
+        /* "" and one-character strings are shared singletons: the decoder
+         * returns them */
+        if (n <= 1 || !all_ascii(p, n))
+            return PyUnicode_DecodeUTF8(p, (Py_ssize_t)n, "strict");
+        PyObject *s = PyUnicode_New((Py_ssize_t)n, 127);
+        if (s != NULL)
+            memcpy(PyUnicode_1BYTE_DATA(s), p, n);
+        return s;
+    }
     PyObject *s = PyUnicode_New((Py_ssize_t)n, 127);
     if (s == NULL)
         return NULL;
-    memcpy(PyUnicode_1BYTE_DATA(s), p, n);
-    return s;
+    if (copy_if_ascii((char *)PyUnicode_1BYTE_DATA(s), p, n))
+        return s;
+    Py_DECREF(s);
+    return PyUnicode_DecodeUTF8(p, (Py_ssize_t)n, "strict");
 }
 
 /* Object keys repeat, within a document (the same fields in every item of
@@ -199,6 +238,16 @@ static PyObject *to_python(const sq_json_value *v, sqpy_key_cache *kc) {
         PyObject *dict = PyDict_New();
         if (dict == NULL)
             return NULL;
+        /* CPython leaves a new dict untracked by the GC and tests every key
+         * and value put in it until a container arrives; a dict that will
+         * hold one is tracked at once, sparing those tests. */
+        for (size_t i = 0; i < v->u.obj.len; i++) {
+            if (v->u.obj.members[i].value.type >= SQ_JSON_ARRAY) {
+                if (!PyObject_GC_IsTracked(dict))
+                    PyObject_GC_Track(dict);
+                break;
+            }
+        }
         for (size_t i = 0; i < v->u.obj.len; i++) {
             const sq_json_member *m = &v->u.obj.members[i];
             PyObject *key = make_key(kc, m->key, m->key_len);

@@ -243,9 +243,11 @@ def test_loads_matches_stdlib(text):
 
 def test_loads_non_ascii_at_every_position():
     # Strings and keys are checked for ASCII a word at a time with an
-    # overlapping last word: a non-ASCII character in any lane of any length
-    # must still decode (and keys must not be confused with one another).
-    for length in range(1, 24):
+    # overlapping last word, values while they are copied (up to 64 bytes)
+    # or before (longer): a non-ASCII character in any lane of any length on
+    # either side of that limit must still decode (and keys must not be
+    # confused with one another).
+    for length in range(1, 80):
         for pos in range(length):
             chars = ["k"] * length
             chars[pos] = "é"
