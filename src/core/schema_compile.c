@@ -614,6 +614,28 @@ static void compute_int_bounds(sq__snode *n) {
     n->int_bounds = 1;
 }
 
+/* The double range of a node's number bounds for float instances (see
+ * sq__snode.dbl_bounds). Of an inclusive bound m and a strict bound e on
+ * one side, x >= m && x > e is x > e when e >= m and x >= m otherwise. */
+static void compute_dbl_bounds(sq__snode *n) {
+    uint32_t f = n->flags;
+    n->dbl_bounds = !(f & SQ__HAS_MULTIPLE);
+    n->dbl_lo = -HUGE_VAL;
+    n->dbl_lo_strict = 0;
+    if (f & SQ__HAS_MINIMUM) n->dbl_lo = n->minimum;
+    if ((f & SQ__HAS_EXCL_MIN) && (!(f & SQ__HAS_MINIMUM) || n->excl_min >= n->minimum)) {
+        n->dbl_lo = n->excl_min;
+        n->dbl_lo_strict = 1;
+    }
+    n->dbl_hi = HUGE_VAL;
+    n->dbl_hi_strict = 0;
+    if (f & SQ__HAS_MAXIMUM) n->dbl_hi = n->maximum;
+    if ((f & SQ__HAS_EXCL_MAX) && (!(f & SQ__HAS_MAXIMUM) || n->excl_max <= n->maximum)) {
+        n->dbl_hi = n->excl_max;
+        n->dbl_hi_strict = 1;
+    }
+}
+
 /* Keyword groups and the leaf mark of a compiled node (see schema_internal.h).
  * Only the node's own fields are read: a $ref target may still be under
  * construction here (recursive schemas), and a $ref makes a node no leaf. */
@@ -630,7 +652,10 @@ static void classify(sq__snode *n) {
         g |= SQ__G_OBJECT;
     if (n->num_all_of || n->num_any_of || n->num_one_of || n->not_ || n->if_) g |= SQ__G_APPLY;
     n->groups = g;
-    if (g & SQ__G_NUMBER) compute_int_bounds(n);
+    if (g & SQ__G_NUMBER) {
+        compute_int_bounds(n);
+        compute_dbl_bounds(n);
+    }
     int leaf = n->bool_schema == 0 && !(g & (SQ__G_VALUE | SQ__G_ARRAY | SQ__G_OBJECT | SQ__G_APPLY)) &&
                n->format != SQ__FMT_EMAIL;
     n->leaf_types = leaf ? n->types : 0;

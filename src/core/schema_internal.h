@@ -174,6 +174,12 @@ struct sq__snode {
      * (int_lo > int_hi when none is). */
     int int_bounds;
     int64_t int_lo, int_hi;
+    /* Without multipleOf, a float instance is compared with every bound as
+     * a double: within them exactly when it is above dbl_lo (or equal when
+     * !dbl_lo_strict) and below dbl_hi (likewise), the tighter of each
+     * side's two bounds (+-infinity when a side has none). */
+    int dbl_bounds, dbl_lo_strict, dbl_hi_strict;
+    double dbl_lo, dbl_hi;
 
     /* strings */
     size_t min_len, max_len; /* code points */
