@@ -181,6 +181,149 @@ static int fixed_match(const sq__regex *re, const char *s, size_t len) {
     return 1;
 }
 
+/* ---- the atom-sequence shape (see sq__regex.seq_admits) ---- */
+
+#define SEQ_MAX_ATOMS 64
+/* Past these the automaton would still be exact, but PCRE2's answer could
+ * be its match-limit error instead of a match (its backtracking over k
+ * greedy atoms is at most len^k steps: 128^3 stays under the default limit
+ * of 10 million), and the answer must stay PCRE2's. */
+#define SEQ_MAX_REPEATS 3
+#define SEQ_MAX_SUBJECT 128
+
+/* Length of the atom at src[i] within [i, end): one plain character, a
+ * backslash and a class letter (dDwWsS) or a punctuation mark, or a
+ * [class] made of those and ranges; 0 for anything else (PCRE2 decides). */
+static size_t seq_atom_len(const char *src, size_t i, size_t end) {
+    unsigned char c = (unsigned char)src[i];
+    if (plain_literal(c)) return 1;
+    if (c == '\\') {
+        if (i + 1 >= end) return 0;
+        unsigned char e = (unsigned char)src[i + 1];
+        if (e == 'd' || e == 'D' || e == 'w' || e == 'W' || e == 's' || e == 'S') return 2;
+        /* a backslash before a non-alphanumeric ASCII mark is that mark */
+        return e < 0x80 && e > ' ' && !((e >= 'a' && e <= 'z') || (e >= 'A' && e <= 'Z') || (e >= '0' && e <= '9'))
+                   ? 2
+                   : 0;
+    }
+    if (c != '[') return 0;
+    size_t j = i + 1;
+    if (j < end && src[j] == '^') j++;
+    if (j < end && src[j] == ']') return 0; /* a leading ] is a literal: not handled */
+    for (; j < end; j++) {
+        unsigned char k = (unsigned char)src[j];
+        if (k == ']') return j + 1 - i;
+        if (k == '\\') {
+            size_t n = seq_atom_len(src, j, end);
+            if (n != 2) return 0;
+            j++;
+            continue;
+        }
+        /* no nested [ (POSIX classes), controls or non-ASCII members */
+        if (k == '[' || k < ' ' || k >= 0x7f) return 0;
+    }
+    return 0;
+}
+
+/* The atom-sequence automaton of a pattern, or 0 when it has another shape
+ * or the build cannot tell (then PCRE2 answers as before). Which ASCII
+ * bytes an atom admits is asked of PCRE2 itself, with the pattern's own
+ * options, so classes, ranges and \s mean exactly what PCRE2 makes of them. */
+static int seq_shape(sq_arena *a, sq__regex *re, const char *src, size_t len) {
+    uint32_t nl = 0;
+    /* `$` also matches before a final newline; only "\n" is handled */
+    if (pcre2_config(PCRE2_CONFIG_NEWLINE, &nl) < 0 || nl != PCRE2_NEWLINE_LF) return 0;
+    if (len < 3 || src[0] != '^' || src[len - 1] != '$') return 0;
+    size_t atom_at[SEQ_MAX_ATOMS], atom_len[SEQ_MAX_ATOMS];
+    size_t n = 0, repeats = 0;
+    uint64_t repeat = 0;
+    for (size_t i = 1; i < len - 1;) {
+        size_t al = seq_atom_len(src, i, len - 1);
+        if (al == 0) return 0;
+        size_t q = i + al, count = 1;
+        int plus = 0;
+        if (q < len - 1 && src[q] == '+') {
+            plus = 1;
+            q++;
+        } else if (q < len - 1 && src[q] == '{') {
+            size_t j = q + 1, v = 0;
+            while (j < len - 1 && src[j] >= '0' && src[j] <= '9' && v <= SEQ_MAX_ATOMS) v = v * 10 + (size_t)(src[j++] - '0');
+            if (j == q + 1 || j >= len - 1 || src[j] != '}' || v == 0) return 0;
+            count = v;
+            q = j + 1;
+        }
+        /* lazy, possessive or other quantifiers: another shape */
+        if (q < len - 1 && (src[q] == '+' || src[q] == '?' || src[q] == '*' || src[q] == '{')) return 0;
+        if (count > SEQ_MAX_ATOMS - n || (plus && ++repeats > SEQ_MAX_REPEATS)) return 0;
+        for (size_t k = 0; k < count; k++, n++) {
+            atom_at[n] = i;
+            atom_len[n] = al;
+        }
+        if (plus) repeat |= (uint64_t)1 << (n - 1);
+        i = q;
+    }
+    if (n == 0) return 0;
+    uint64_t *admits = sq_arena_alloc(a, 128 * sizeof *admits);
+    pcre2_match_data *md = pcre2_match_data_create(1, NULL);
+    if (!admits || !md) {
+        pcre2_match_data_free(md);
+        return 0;
+    }
+    memset(admits, 0, 128 * sizeof *admits);
+    int ok = 1;
+    for (size_t k = 0; k < n && ok; k++) {
+        if (k && atom_at[k] == atom_at[k - 1]) { /* a {n} copy: same bytes */
+            for (int b = 0; b < 128; b++)
+                if ((admits[b] >> (k - 1)) & 1) admits[b] |= (uint64_t)1 << k;
+            continue;
+        }
+        int errcode;
+        PCRE2_SIZE erroff;
+        pcre2_code *code = pcre2_compile((PCRE2_SPTR)(src + atom_at[k]), atom_len[k], PCRE2_UTF | PCRE2_UCP, &errcode,
+                                         &erroff, NULL);
+        if (!code) {
+            ok = 0;
+            break;
+        }
+        for (int b = 0; b < 128 && ok; b++) {
+            unsigned char subject = (unsigned char)b;
+            int rc = pcre2_match(code, &subject, 1, 0, PCRE2_ANCHORED | PCRE2_ENDANCHORED, md, NULL);
+            if (rc >= 0) admits[b] |= (uint64_t)1 << k;
+            else if (rc != PCRE2_ERROR_NOMATCH) ok = 0;
+        }
+        pcre2_code_free(code);
+    }
+    pcre2_match_data_free(md);
+    if (!ok) return 0;
+    re->seq_admits = admits;
+    re->seq_repeat = repeat;
+    re->seq_last = (uint64_t)1 << (n - 1);
+    return 1;
+}
+
+/* The atom-sequence automaton over s: 1 match, 0 no match, -1 when the
+ * subject is not short ASCII (PCRE2 decides). Anchored at the start; `$`
+ * matches at the end or before a final "\n", as in PCRE2. */
+static int seq_match(const sq__regex *re, const char *s, size_t len) {
+    if (len > SEQ_MAX_SUBJECT) return -1;
+    const uint64_t *admits = re->seq_admits;
+    uint64_t rep = re->seq_repeat, d = 0, before_last = 0, start = 1;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x80) return -1;
+        before_last = d;
+        /* an atom continues the one before it, repeats itself when it has
+         * `+`, or (first byte only) starts the match */
+        d = ((d << 1) | start | (d & rep)) & admits[c];
+        start = 0;
+        /* no prefix of the pattern matches: the anchored pattern cannot,
+         * unless this is a final "\n" that `$` may stand before */
+        if (!d) return i + 1 == len && c == '\n' && (before_last & re->seq_last);
+    }
+    if (d & re->seq_last) return 1;
+    return len && s[len - 1] == '\n' && (before_last & re->seq_last);
+}
+
 int sq__regex_compile(sq_schema *s, const char *src, size_t len, sq__regex **out, char *errbuf,
                       size_t errbuf_len) {
     int errcode;
@@ -210,6 +353,9 @@ int sq__regex_compile(sq_schema *s, const char *src, size_t len, sq__regex **out
     re->fixed_len = 0;
     re->fixed = fixed_shape(&s->arena, src, len, &re->fixed_len);
     fixed_windows(re);
+    re->seq_admits = NULL;
+    re->seq_repeat = re->seq_last = 0;
+    if (!re->fixed) (void)seq_shape(&s->arena, re, src, len);
     if (s->num_regexes == s->cap_regexes) {
         size_t ncap = s->cap_regexes ? s->cap_regexes * 2 : 8;
         sq__regex **n = realloc(s->regexes, ncap * sizeof *n);
@@ -264,6 +410,10 @@ int sq__regex_search(const sq__regex *re, const char *subject, size_t len) {
         if (is_ascii(subject, len)) return 0;
         ascii = 0;
     } else {
+        if (re->seq_admits) {
+            int r = seq_match(re, subject, len);
+            if (r >= 0) return r;
+        }
         ascii = is_ascii(subject, len);
     }
     pcre2_match_data *md = thread_match_data();
@@ -464,6 +614,28 @@ static void compute_int_bounds(sq__snode *n) {
     n->int_bounds = 1;
 }
 
+/* The double range of a node's number bounds for float instances (see
+ * sq__snode.dbl_bounds). Of an inclusive bound m and a strict bound e on
+ * one side, x >= m && x > e is x > e when e >= m and x >= m otherwise. */
+static void compute_dbl_bounds(sq__snode *n) {
+    uint32_t f = n->flags;
+    n->dbl_bounds = !(f & SQ__HAS_MULTIPLE);
+    n->dbl_lo = -HUGE_VAL;
+    n->dbl_lo_strict = 0;
+    if (f & SQ__HAS_MINIMUM) n->dbl_lo = n->minimum;
+    if ((f & SQ__HAS_EXCL_MIN) && (!(f & SQ__HAS_MINIMUM) || n->excl_min >= n->minimum)) {
+        n->dbl_lo = n->excl_min;
+        n->dbl_lo_strict = 1;
+    }
+    n->dbl_hi = HUGE_VAL;
+    n->dbl_hi_strict = 0;
+    if (f & SQ__HAS_MAXIMUM) n->dbl_hi = n->maximum;
+    if ((f & SQ__HAS_EXCL_MAX) && (!(f & SQ__HAS_MAXIMUM) || n->excl_max <= n->maximum)) {
+        n->dbl_hi = n->excl_max;
+        n->dbl_hi_strict = 1;
+    }
+}
+
 /* Keyword groups and the leaf mark of a compiled node (see schema_internal.h).
  * Only the node's own fields are read: a $ref target may still be under
  * construction here (recursive schemas), and a $ref makes a node no leaf. */
@@ -480,7 +652,10 @@ static void classify(sq__snode *n) {
         g |= SQ__G_OBJECT;
     if (n->num_all_of || n->num_any_of || n->num_one_of || n->not_ || n->if_) g |= SQ__G_APPLY;
     n->groups = g;
-    if (g & SQ__G_NUMBER) compute_int_bounds(n);
+    if (g & SQ__G_NUMBER) {
+        compute_int_bounds(n);
+        compute_dbl_bounds(n);
+    }
     int leaf = n->bool_schema == 0 && !(g & (SQ__G_VALUE | SQ__G_ARRAY | SQ__G_OBJECT | SQ__G_APPLY)) &&
                n->format != SQ__FMT_EMAIL;
     n->leaf_types = leaf ? n->types : 0;

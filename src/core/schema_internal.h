@@ -110,6 +110,16 @@ typedef struct sq__regex {
      * the digit positions, so a match takes two word tests, no byte loop. */
     int fixed_windows;
     uint64_t win_lit[2], win_lit_mask[2], win_digit_mask[2];
+    /* Patterns of the shape ^(atom | atom+ | atom{n})*$, an atom being one
+     * character, escape or [class] (the email patterns), run over a short
+     * ASCII subject as a bit-parallel automaton instead of PCRE2: bit i of
+     * the state means "atoms 0..i matched, the last one ending here".
+     * seq_admits[b] is the set of atoms that admit ASCII byte b (as PCRE2
+     * itself said at compile time), seq_repeat the atoms with `+`,
+     * seq_last the last atom's bit. NULL when the pattern has another
+     * shape. */
+    const uint64_t *seq_admits;
+    uint64_t seq_repeat, seq_last;
 } sq__regex;
 
 typedef struct sq__prop {
@@ -164,6 +174,12 @@ struct sq__snode {
      * (int_lo > int_hi when none is). */
     int int_bounds;
     int64_t int_lo, int_hi;
+    /* Without multipleOf, a float instance is compared with every bound as
+     * a double: within them exactly when it is above dbl_lo (or equal when
+     * !dbl_lo_strict) and below dbl_hi (likewise), the tighter of each
+     * side's two bounds (+-infinity when a side has none). */
+    int dbl_bounds, dbl_lo_strict, dbl_hi_strict;
+    double dbl_lo, dbl_hi;
 
     /* strings */
     size_t min_len, max_len; /* code points */

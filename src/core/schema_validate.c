@@ -694,8 +694,14 @@ static int items_unique(vctx *c, const sq_json_value *arr) {
  * enforces the limits. A valid leaf costs one step, as a v_node visit does.
  * ====================================================================== */
 
+/* The int64 and double ranges (see sq__snode) answer the common cases; a
+ * float is compared with every bound as a double, as num_cmp does. */
 static int number_in_bounds(const sq__snode *n, const sq_json_value *x) {
     if (x->type == SQ_JSON_INT && n->int_bounds) return x->u.i >= n->int_lo && x->u.i <= n->int_hi;
+    if (x->type == SQ_JSON_FLOAT && n->dbl_bounds) {
+        double v = x->u.f;
+        return (n->dbl_lo_strict ? v > n->dbl_lo : v >= n->dbl_lo) && (n->dbl_hi_strict ? v < n->dbl_hi : v <= n->dbl_hi);
+    }
     uint32_t f = n->flags;
     if ((f & SQ__HAS_MINIMUM) && num_cmp(x, n->minimum_v, n->minimum) < 0) return 0;
     if ((f & SQ__HAS_EXCL_MIN) && num_cmp(x, n->excl_min_v, n->excl_min) <= 0) return 0;
