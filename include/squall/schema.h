@@ -70,6 +70,23 @@ int sq_schema_validate(const sq_schema *s, const sq_json_value *instance, sq_loc
 int sq_schema_validate_coerce(const sq_schema *s, sq_json_value *instance, sq_loc *loc,
                               sq_error_list *errors);
 
+/* Like sq_schema_validate, and also points the key of every object member
+ * that matches a declared property at the schema's own copy of that name
+ * (the same bytes, valid while the schema lives; see
+ * sq_schema_property_name). A binding that prepared an object for each
+ * declared name once can then find it by the key's address, with no hash
+ * or comparison of the bytes. The document must be writable; nothing else
+ * in it changes. */
+int sq_schema_validate_intern_keys(const sq_schema *s, sq_json_value *instance, sq_loc *loc,
+                                   sq_error_list *errors);
+
+/* The names declared under `properties` anywhere in the schema, in no
+ * particular order (a name declared by several nodes is listed once per
+ * node). The pointers are those sq_schema_validate_intern_keys writes into
+ * member keys; they live as long as the schema. */
+size_t sq_schema_num_property_names(const sq_schema *s);
+const char *sq_schema_property_name(const sq_schema *s, size_t i, size_t *len);
+
 #ifdef __cplusplus
 }
 #endif

@@ -180,6 +180,14 @@ void sq_validator_free(sq_validator *v);
 size_t sq_validator_num_params(const sq_validator *v);
 const char *sq_validator_param_name(const sq_validator *v, size_t i);
 
+/* The property names a JSON body's schema declares (see
+ * sq_schema_property_name). After sq_validator_run, every member of the
+ * body's tree whose key matched a declared property has its key pointing
+ * at one of these copies (same bytes), so a binding can map them by
+ * address to objects it made once. Valid while the validator lives. */
+size_t sq_validator_num_body_property_names(const sq_validator *v);
+const char *sq_validator_body_property_name(const sq_validator *v, size_t i, size_t *len);
+
 /* Validate one request. `req` is the core's view (path params, query pairs,
  * headers, body). Everything allocated lives in `arena`. Returns 0 (result
  * in *out, possibly with errors), or SQ_ENOMEM. Never reads past the view. */

@@ -467,6 +467,24 @@ static int get_count(compiler *c, const sq_json_member *m, size_t *out) {
 
 static sq__snode *compile_node(compiler *c, const sq_json_value *v);
 
+/* Lists a node's property names for sq_schema_property_name. -1 on ENOMEM. */
+static int remember_names(sq_schema *s, const sq__prop *props, size_t n) {
+    if (s->num_names + n > s->cap_names) {
+        size_t ncap = s->cap_names ? s->cap_names * 2 : 16;
+        while (ncap < s->num_names + n) ncap *= 2;
+        sq__key *names = realloc(s->names, ncap * sizeof *names);
+        if (!names) return -1;
+        s->names = names;
+        s->cap_names = ncap;
+    }
+    for (size_t i = 0; i < n; i++) {
+        s->names[s->num_names].key = props[i].key;
+        s->names[s->num_names].key_len = props[i].key_len;
+        s->num_names++;
+    }
+    return 0;
+}
+
 static int compile_list(compiler *c, const sq_json_member *m, sq__snode ***out, size_t *n) {
     if (m->value.type != SQ_JSON_ARRAY || m->value.u.arr.len == 0)
         return cfail(c, "'%.*s' must be a non-empty array of schemas", (int)m->key_len, m->key);
@@ -751,6 +769,7 @@ static int compile_keywords(compiler *c, sq__snode *n, const sq_json_value *v) {
                 if (!n->props[k].schema) return -1;
             }
             n->num_props = np;
+            if (remember_names(c->s, n->props, np)) return cfail(c, "out of memory");
             n->props_distinct = 1;
             for (size_t k = 0; k < np && n->props_distinct; k++)
                 for (size_t j = 0; j < k; j++)
@@ -1018,8 +1037,17 @@ error:
 
 void sq_schema_free(sq_schema *s) {
     if (!s) return;
+    free(s->names);
     for (size_t i = 0; i < s->num_regexes; i++) pcre2_code_free(s->regexes[i]->code);
     free(s->regexes);
     sq_arena_free(&s->arena);
     free(s);
+}
+
+size_t sq_schema_num_property_names(const sq_schema *s) { return s ? s->num_names : 0; }
+
+const char *sq_schema_property_name(const sq_schema *s, size_t i, size_t *len) {
+    if (!s || i >= s->num_names) return NULL;
+    if (len) *len = s->names[i].key_len;
+    return s->names[i].key;
 }

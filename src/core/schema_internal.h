@@ -234,6 +234,8 @@ struct sq_schema {
     sq__regex **regexes; /* every compiled pattern, for sq_schema_free */
     size_t num_regexes, cap_regexes;
     sq__regex *email_re; /* the email format's pattern, compiled when used */
+    sq__key *names;      /* every `properties` name (arena copies), for bindings */
+    size_t num_names, cap_names;
 };
 
 /* ---- messages (schema_messages.c): text built in the error arena ---- */

@@ -58,6 +58,7 @@ typedef struct vctx {
     sq_arena *arena;
     int collect;
     int coerce;
+    int intern_keys; /* point matched member keys at the schema's names */
     int depth;
     int nomem;
     size_t steps;   /* subschema visits so far: a budget against schemas whose
@@ -860,6 +861,7 @@ static int v_object(vctx *c, const sq__snode *n, sq_json_value *x) {
         }
         if (p) {
             matched = 1;
+            if (c->intern_keys) m->key = p->key; /* the same bytes, owned by the schema */
             seen |= p->req_bit;
             int e = v_member(c, p->schema, m);
             if (e && !c->collect) return 1;
@@ -1268,7 +1270,8 @@ static void sort_errors(sq_validation_error *e, sq_validation_error *tmp, size_t
     }
 }
 
-static int validate(const sq_schema *s, sq_json_value *instance, sq_loc *loc, sq_error_list *errors, int coerce) {
+static int validate(const sq_schema *s, sq_json_value *instance, sq_loc *loc, sq_error_list *errors, int coerce,
+                    int intern_keys) {
     if (!s || !instance || !loc || !errors) return SQ_EINVAL;
     vctx c;
     c.schema = s;
@@ -1279,6 +1282,7 @@ static int validate(const sq_schema *s, sq_json_value *instance, sq_loc *loc, sq
     c.arena = errors->arena;
     c.collect = 1;
     c.coerce = coerce;
+    c.intern_keys = intern_keys;
     c.depth = 0;
     c.nomem = 0;
     c.steps = 0;
@@ -1304,9 +1308,14 @@ static int validate(const sq_schema *s, sq_json_value *instance, sq_loc *loc, sq
 
 int sq_schema_validate(const sq_schema *s, const sq_json_value *instance, sq_loc *loc, sq_error_list *errors) {
     /* coerce == 0: the walker never writes through this pointer */
-    return validate(s, (sq_json_value *)(uintptr_t)instance, loc, errors, 0);
+    return validate(s, (sq_json_value *)(uintptr_t)instance, loc, errors, 0, 0);
 }
 
 int sq_schema_validate_coerce(const sq_schema *s, sq_json_value *instance, sq_loc *loc, sq_error_list *errors) {
-    return validate(s, instance, loc, errors, 1);
+    return validate(s, instance, loc, errors, 1, 0);
+}
+
+int sq_schema_validate_intern_keys(const sq_schema *s, sq_json_value *instance, sq_loc *loc,
+                                   sq_error_list *errors) {
+    return validate(s, instance, loc, errors, 0, 1);
 }

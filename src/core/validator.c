@@ -322,6 +322,14 @@ const char *sq_validator_param_name(const sq_validator *v, size_t i) {
     return v && i < v->num_params ? v->params[i].name : NULL;
 }
 
+size_t sq_validator_num_body_property_names(const sq_validator *v) {
+    return v && v->body.media == SQ__BODY_JSON ? sq_schema_num_property_names(v->body.schema) : 0;
+}
+
+const char *sq_validator_body_property_name(const sq_validator *v, size_t i, size_t *len) {
+    return v && v->body.media == SQ__BODY_JSON ? sq_schema_property_name(v->body.schema, i, len) : NULL;
+}
+
 /* ======================================================================
  * Extraction: where a parameter's text comes from
  * ====================================================================== */
@@ -735,8 +743,16 @@ static int run_body(const sq_validator *v, const sq_request *req, sq_arena *aren
     if (v->body.num_files && (rc = sq__check_files(&v->body, br.files, br.num_files, arena, errs)) != 0)
         return rc;
     size_t before_schema = errs->len;
-    if ((rc = validate_value(v->body.schema, br.value, &loc, errs)) != 0)
+    if (v->body.media == SQ__BODY_JSON && v->body.schema) {
+        /* A JSON body is a tree parsed into this request's arena, nothing
+         * in it shared: its member keys may be pointed at the schema's names
+         * (sq_validator_body_property_name). */
+        rc = sq_schema_validate_intern_keys(v->body.schema, (sq_json_value *)(uintptr_t)br.value, &loc, errs);
+        if (rc < 0)
+            return rc;
+    } else if ((rc = validate_value(v->body.schema, br.value, &loc, errs)) != 0) {
         return rc;
+    }
     if (failed.len)
         errs->len = drop_failed_field_errors(errs->items, before_schema, errs->len, &failed);
     if (errs->len - first > 1)

@@ -127,10 +127,30 @@ typedef struct key_slot {
     PyObject *str; /* strong, compact ASCII; NULL when the slot is free */
 } key_slot;
 
+/* Before the bytes are looked at, a key is looked up by its address among
+ * the names the routes' body schemas declare: the core's validator points
+ * every member key that matched a declared property at the schema's copy
+ * of the name (sq_validator_body_property_name), so the common key costs
+ * one multiplication and a pointer compare. A key from the request itself
+ * never has one of these addresses (the schema's memory is not the
+ * request's), and the schemas live as long as the server, as this table
+ * does. Open addressing, at most half full, so a probe ends. */
+typedef struct name_slot {
+    const char *name; /* the schema's copy; NULL when the slot is free */
+    PyObject *str;    /* strong, interned */
+} name_slot;
+
 struct sqpy_key_cache {
     size_t mask;
     key_slot *slots;
+    size_t names_mask; /* names table size - 1; 0 with no table */
+    size_t num_names;
+    name_slot *names;
 };
+
+static inline size_t name_hash(const char *p) {
+    return (size_t)(((uint64_t)(uintptr_t)p * UINT64_C(0x9E3779B97F4A7C15)) >> 32);
+}
 
 /* Only picks a slot (a slot's key is compared in full), so a few
  * multiplications over overlapping words do: keys are short. */
@@ -153,6 +173,15 @@ static size_t key_hash(const char *p, size_t n) {
 
 /* New reference to the interned str for a key, or NULL. */
 static PyObject *make_key(sqpy_key_cache *kc, const char *p, size_t n) {
+    if (kc != NULL && kc->names != NULL) {
+        for (size_t i = name_hash(p);; i++) {
+            const name_slot *ns = &kc->names[i & kc->names_mask];
+            if (ns->name == p)
+                return Py_NewRef(ns->str);
+            if (ns->name == NULL)
+                break;
+        }
+    }
     key_slot *slot = NULL;
     if (kc != NULL && n <= KEY_CACHE_MAX_LEN) {
         size_t h = key_hash(p, n);
@@ -193,12 +222,75 @@ sqpy_key_cache *sqpy_key_cache_new(void) {
     return kc;
 }
 
+/* Puts (name, str) in a table known to have room; str is stolen. */
+static void names_put(name_slot *table, size_t mask, const char *name, PyObject *str) {
+    for (size_t i = name_hash(name);; i++) {
+        name_slot *ns = &table[i & mask];
+        if (ns->name == NULL) {
+            ns->name = name;
+            ns->str = str;
+            return;
+        }
+    }
+}
+
+static int names_grow(sqpy_key_cache *kc) {
+    size_t size = kc->names ? (kc->names_mask + 1) * 2 : 64;
+    name_slot *table = PyMem_Calloc(size, sizeof *table);
+    if (table == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    if (kc->names != NULL) {
+        for (size_t i = 0; i <= kc->names_mask; i++)
+            if (kc->names[i].name != NULL)
+                names_put(table, size - 1, kc->names[i].name, kc->names[i].str);
+        PyMem_Free(kc->names);
+    }
+    kc->names = table;
+    kc->names_mask = size - 1;
+    return 0;
+}
+
+int sqpy_key_cache_add_names(sqpy_key_cache *kc, const sq_validator *v) {
+    size_t count = sq_validator_num_body_property_names(v);
+    for (size_t i = 0; i < count; i++) {
+        size_t len;
+        const char *name = sq_validator_body_property_name(v, i, &len);
+        if (kc->names != NULL) {
+            PyObject *known = NULL;
+            for (size_t j = name_hash(name);; j++) {
+                const name_slot *ns = &kc->names[j & kc->names_mask];
+                if (ns->name == name)
+                    known = ns->str;
+                if (ns->name == NULL || known != NULL)
+                    break;
+            }
+            if (known != NULL)
+                continue;
+        }
+        if ((kc->num_names + 1) * 2 > (kc->names ? kc->names_mask + 1 : 0) && names_grow(kc) < 0)
+            return -1;
+        PyObject *str = make_key(kc, name, len);
+        if (str == NULL)
+            return -1;
+        names_put(kc->names, kc->names_mask, name, str);
+        kc->num_names++;
+    }
+    return 0;
+}
+
 void sqpy_key_cache_free(sqpy_key_cache *kc) {
     if (kc == NULL)
         return;
     for (size_t i = 0; i <= kc->mask; i++)
         Py_XDECREF(kc->slots[i].str);
     PyMem_Free(kc->slots);
+    if (kc->names != NULL) {
+        for (size_t i = 0; i <= kc->names_mask; i++)
+            Py_XDECREF(kc->names[i].str);
+        PyMem_Free(kc->names);
+    }
     PyMem_Free(kc);
 }
 
@@ -282,7 +374,7 @@ PyObject *sqpy_json_to_python_keys(const sq_json_value *v, sqpy_key_cache *keys)
         return to_python(v, keys);
     key_slot slots[DOC_CACHE_SLOTS];
     memset(slots, 0, sizeof slots);
-    sqpy_key_cache kc = {DOC_CACHE_SLOTS - 1, slots};
+    sqpy_key_cache kc = {DOC_CACHE_SLOTS - 1, slots, 0, 0, NULL};
     PyObject *out = to_python(v, &kc);
     for (size_t i = 0; i < DOC_CACHE_SLOTS; i++)
         Py_XDECREF(slots[i].str);

@@ -583,6 +583,9 @@ static PyObject *server_add_route(sqpy_server *self, PyObject *args, PyObject *k
         goto error;
     }
     self->routes[self->num_routes++] = r;
+    /* Only a speed-up: a name left out (out of memory) is found by its bytes. */
+    if (r->validator != NULL && sqpy_key_cache_add_names(self->keys, r->validator) < 0)
+        PyErr_Clear();
     Py_DECREF(names);
     Py_RETURN_NONE;
 

@@ -302,6 +302,9 @@ PyObject *sqpy_json_to_python(const sq_json_value *v);
 PyObject *sqpy_json_to_python_keys(const sq_json_value *v, sqpy_key_cache *keys);
 sqpy_key_cache *sqpy_key_cache_new(void);
 void sqpy_key_cache_free(sqpy_key_cache *keys); /* needs the GIL */
+/* Registers the names a route's JSON body schema declares, for lookup by
+ * address (json_to_python.c). The validator must live as long as the cache. */
+int sqpy_key_cache_add_names(sqpy_key_cache *keys, const sq_validator *v);
 
 /* Growable byte buffer of the encoder (independent of the core's sq_buf so
  * the encoder has no allocation contract with it). */

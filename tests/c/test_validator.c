@@ -467,6 +467,64 @@ static void test_param_names(void) {
     sq_validator_free(v);
 }
 
+/* After a run, a JSON body's member whose key matched a declared property
+ * (at any depth, through $ref too) points at one of the names the
+ * validator lists, with the same bytes; an undeclared key still points
+ * into the request. Form bodies list no names. */
+static int is_listed_name(const sq_validator *v, const char *key) {
+    for (size_t i = 0; i < sq_validator_num_body_property_names(v); i++) {
+        size_t len;
+        if (sq_validator_body_property_name(v, i, &len) == key)
+            return 1;
+    }
+    return 0;
+}
+
+static void test_body_property_names(void) {
+    const char *spec = JSON_BODY("{\"type\":\"object\",\"properties\":{\"id\":{\"type\":\"integer\"},"
+                                 "\"child\":{\"$ref\":\"#/$defs/node\"}},"
+                                 "\"$defs\":{\"node\":{\"type\":\"object\",\"properties\":{\"name\":{}}}}}");
+    sq_validator *v = sq_validator_compile(spec, strlen(spec), NULL, 0);
+    SQ_CHECK(v != NULL);
+    if (!v)
+        return;
+    SQ_CHECK_EQ_INT(sq_validator_num_body_property_names(v), 3);
+    SQ_CHECK(sq_validator_body_property_name(v, 3, NULL) == NULL);
+    vcase c = {"names", spec, NULL, NULL, "Content-Type: application/json",
+               "{\"id\":1,\"extra\":2,\"child\":{\"name\":\"x\",\"other\":3}}", 0, "[]"};
+    fake_request f;
+    fake_init(&f, &c);
+    sq_arena arena;
+    sq_arena_init(&arena);
+    sq_validation val;
+    SQ_CHECK_EQ_INT(sq_validator_run(v, &f.req, &arena, &val), 0);
+    SQ_CHECK_EQ_INT(val.status, 0);
+    SQ_CHECK(val.body != NULL && val.body->type == SQ_JSON_OBJECT && val.body->u.obj.len == 3);
+    if (val.body && val.body->type == SQ_JSON_OBJECT && val.body->u.obj.len == 3) {
+        const sq_json_member *m = val.body->u.obj.members;
+        const char *input_end = f.body.data + strlen(c.body);
+        SQ_CHECK(is_listed_name(v, m[0].key) && m[0].key_len == 2 && memcmp(m[0].key, "id", 2) == 0);
+        SQ_CHECK(!is_listed_name(v, m[1].key) && m[1].key >= f.body.data && m[1].key < input_end);
+        SQ_CHECK(is_listed_name(v, m[2].key) && m[2].key_len == 5 && memcmp(m[2].key, "child", 5) == 0);
+        const sq_json_value *child = &m[2].value;
+        SQ_CHECK(child->type == SQ_JSON_OBJECT && child->u.obj.len == 2);
+        if (child->type == SQ_JSON_OBJECT && child->u.obj.len == 2) {
+            SQ_CHECK(is_listed_name(v, child->u.obj.members[0].key));
+            SQ_CHECK(memcmp(child->u.obj.members[0].key, "name", 4) == 0);
+            SQ_CHECK(!is_listed_name(v, child->u.obj.members[1].key));
+        }
+    }
+    sq_arena_free(&arena);
+    fake_free(&f);
+    sq_validator_free(v);
+
+    const char *form = FORM_BODY("{\"type\":\"object\",\"properties\":{\"a\":{\"type\":\"string\"}}}");
+    v = sq_validator_compile(form, strlen(form), NULL, 0);
+    SQ_CHECK(v != NULL);
+    SQ_CHECK_EQ_INT(sq_validator_num_body_property_names(v), 0);
+    sq_validator_free(v);
+}
+
 /* Multipart: text fields coerced like a urlencoded form, file parts listed
  * in sq_validation.files with their bytes, and the filename as the
  * field's value in the body object. */
@@ -621,5 +679,6 @@ int main(void) {
     SQ_RUN(test_multipart_files);
     SQ_RUN(test_bad_specs);
     SQ_RUN(test_param_names);
+    SQ_RUN(test_body_property_names);
     return SQ_TEST_SUMMARY();
 }
