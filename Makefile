@@ -63,7 +63,7 @@ $(BUILD)/microbench/%: tests/c/%.c $(BUILD)/libsquallcore.a
 # C server's black-box suite is run by scripts/test through pytest.
 test: $(TEST_BIN) $(BUILD)/squall-cserver-san
 	@set -e; fail=0; for t in $(TEST_BIN); do \
-	  echo "== $$t"; ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 $$t || fail=1; \
+	  echo "== $$t"; ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:detect_stack_use_after_return=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 $$t || fail=1; \
 	done; exit $$fail
 
 $(BUILD)/fuzz/%: fuzz/%.c $(CORE_SRC) $(CORE_HDR)

@@ -261,4 +261,11 @@ int sq__regex_search(const sq__regex *re, const char *subject, size_t len);
 /* JSON equality as JSON Schema defines it (1 == 1.0, objects unordered). */
 int sq__json_equal(const sq_json_value *a, const sq_json_value *b);
 
+/* sq_schema_validate (coerce 0) or sq_schema_validate_coerce (coerce 1)
+ * with a step budget of `budget` subschema visits instead of the usual 20
+ * million (a larger budget is cut to that): lets a test make the budget run
+ * out at every point of a walk. */
+int sq__schema_validate_budget(const sq_schema *s, sq_json_value *instance, sq_loc *loc, sq_error_list *errors,
+                               int coerce, size_t budget);
+
 #endif

@@ -264,8 +264,10 @@ static int emit(vctx *c, const char *type, const char *msg, const sq_json_value 
     e.type = type;
     e.msg = msg;
     /* A scalar input may be a temporary of the walk (a lax conversion's
-     * result, a propertyNames key): the error keeps its own copy, in the
-     * error arena. Containers are always the document's own values. */
+     * result, an anyOf/oneOf branch's, a propertyNames key): the error
+     * keeps its own copy, in the error arena. Containers are always the
+     * document's own values (the walker never copies one: see by_branch in
+     * v_node), so the pointer is kept. */
     if (input && input->type != SQ_JSON_ARRAY && input->type != SQ_JSON_OBJECT) {
         sq_json_value *copy = sq_arena_alloc(c->arena, sizeof *copy);
         if (!copy) {
@@ -1018,8 +1020,12 @@ static int decimal_error(vctx *c, const sq_json_value *x) {
  * oneOf (the only one) converts it, e.g. Optional[int] given "15" -> 15.
  * Runs before the node's other keywords, so they check the value the
  * handler will get; a document that coerces without errors is then valid
- * as coerced. Returns 1 when *x was converted. Matching branches are
- * valid, so their pass records no error. */
+ * as coerced. Returns 1 when *x was converted. The branch the probe found
+ * valid usually records no error on this pass, but it can: the step budget
+ * may run out inside it, or a member it converted in place may then fail a
+ * later keyword of the branch (allOf [{items: integer}, {uniqueItems}]
+ * given ["1", 1]). Those errors may keep x as their input, so x must be
+ * the document's own value or a scalar (see v_node). */
 static int convert_by_branches(vctx *c, const sq__snode *n, sq_json_value *x) {
     /* Every conversion changes the type (text to number or boolean, a
      * number to a boolean, an integral float to an int); a container's
@@ -1144,6 +1150,12 @@ static int v_node(vctx *c, const sq__snode *n, sq_json_value *inst) {
     if (++c->steps > MAX_STEPS) {
         if (!c->collect || c->exhausted) return 1;
         c->exhausted = 1;
+        /* The one "aborted" error says where the budget ran out, and its
+         * input is the instance as this node received it there: the
+         * document's own value for a container, and for a scalar the value
+         * as read so far (inside an anyOf/oneOf branch, or after a lax
+         * conversion, that may be converted: 5 for "5"), copied into the
+         * error arena by emit. Never a slot of the walk's stack. */
         return emit(c, "validation_error", "Validation aborted: the document is too complex for this schema", inst,
                     NULL, NULL, 0);
     }
@@ -1179,8 +1191,16 @@ static int v_node(vctx *c, const sq__snode *n, sq_json_value *inst) {
     uint32_t g = n->groups;
     sq_json_value by_branch;
     if (c->coerce && c->collect && (n->num_any_of || n->num_one_of)) {
-        by_branch = *x;
-        if (convert_by_branches(c, n, &by_branch)) x = &by_branch; /* written back at the end */
+        if (x->type == SQ_JSON_ARRAY || x->type == SQ_JSON_OBJECT) {
+            /* A container is never replaced, only its members converted in
+             * place: the branch walks the document's own value (x is inst
+             * here), which its errors may keep. A copy on this frame would
+             * leave them pointing at a dead stack slot. */
+            convert_by_branches(c, n, x);
+        } else {
+            by_branch = *x; /* emit copies a scalar input: errors never keep &by_branch */
+            if (convert_by_branches(c, n, &by_branch)) x = &by_branch; /* written back at the end */
+        }
     }
     if (g & SQ__G_VALUE) {
         errs = v_value_keywords(c, n, x, input);
@@ -1271,7 +1291,7 @@ static void sort_errors(sq_validation_error *e, sq_validation_error *tmp, size_t
 }
 
 static int validate(const sq_schema *s, sq_json_value *instance, sq_loc *loc, sq_error_list *errors, int coerce,
-                    int intern_keys) {
+                    int intern_keys, size_t budget) {
     if (!s || !instance || !loc || !errors) return SQ_EINVAL;
     vctx c;
     c.schema = s;
@@ -1285,7 +1305,9 @@ static int validate(const sq_schema *s, sq_json_value *instance, sq_loc *loc, sq
     c.intern_keys = intern_keys;
     c.depth = 0;
     c.nomem = 0;
-    c.steps = 0;
+    /* a smaller budget starts the count part way (the walk tests steps
+     * against the constant MAX_STEPS) */
+    c.steps = MAX_STEPS - (budget < MAX_STEPS ? budget : MAX_STEPS);
     c.exhausted = 0;
     size_t start = errors->len;
     v_node(&c, s->root, instance);
@@ -1308,14 +1330,19 @@ static int validate(const sq_schema *s, sq_json_value *instance, sq_loc *loc, sq
 
 int sq_schema_validate(const sq_schema *s, const sq_json_value *instance, sq_loc *loc, sq_error_list *errors) {
     /* coerce == 0: the walker never writes through this pointer */
-    return validate(s, (sq_json_value *)(uintptr_t)instance, loc, errors, 0, 0);
+    return validate(s, (sq_json_value *)(uintptr_t)instance, loc, errors, 0, 0, MAX_STEPS);
 }
 
 int sq_schema_validate_coerce(const sq_schema *s, sq_json_value *instance, sq_loc *loc, sq_error_list *errors) {
-    return validate(s, instance, loc, errors, 1, 0);
+    return validate(s, instance, loc, errors, 1, 0, MAX_STEPS);
 }
 
 int sq_schema_validate_intern_keys(const sq_schema *s, sq_json_value *instance, sq_loc *loc,
                                    sq_error_list *errors) {
-    return validate(s, instance, loc, errors, 0, 1);
+    return validate(s, instance, loc, errors, 0, 1, MAX_STEPS);
+}
+
+int sq__schema_validate_budget(const sq_schema *s, sq_json_value *instance, sq_loc *loc, sq_error_list *errors,
+                               int coerce, size_t budget) {
+    return validate(s, instance, loc, errors, coerce != 0, 0, budget);
 }

@@ -34,7 +34,7 @@ class Server:
         self.binary = server_binary()
         args = [self.binary, "--port", "0", "--workers", str(workers), *list(flags)]
         env = dict(os.environ)
-        env.setdefault("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=0")
+        env.setdefault("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=0:detect_stack_use_after_return=1")
         self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
         ready, _, _ = select.select([self.proc.stdout], [], [], 10)
         assert ready, "server did not start"

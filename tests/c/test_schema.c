@@ -3,6 +3,7 @@
  * errors, messages and ctx, recursion, coercion, no allocation when valid. */
 #include <stdlib.h>
 
+#include "../../src/core/schema_internal.h"
 #include "sq_test.h"
 #include "squall/schema.h"
 
@@ -319,6 +320,188 @@ static void test_error_inputs_outlive_the_walk(void) {
             sq_schema_free(s);
         }
         sq_arena_free(&a);
+    }
+}
+
+/* The document's value at an error's location (the items after the
+ * caller's "body"), or NULL when the location is not in the document. */
+static const sq_json_value *value_at(const sq_json_value *doc, const sq_json_value *loc) {
+    const sq_json_value *v = doc;
+    for (size_t i = 1; v && i < loc->u.arr.len; i++) {
+        const sq_json_value *k = &loc->u.arr.items[i];
+        if (k->type != SQ_JSON_STRING) return NULL;
+        if (v->type == SQ_JSON_OBJECT) {
+            v = sq_json_get(v, k->u.str.ptr, k->u.str.len);
+        } else if (v->type == SQ_JSON_ARRAY) {
+            size_t idx = 0;
+            for (size_t d = 0; d < k->u.str.len; d++) idx = idx * 10 + (size_t)(k->u.str.ptr[d] - '0');
+            v = idx < v->u.arr.len ? &v->u.arr.items[idx] : NULL;
+        } else {
+            return NULL;
+        }
+    }
+    return v;
+}
+
+/* Coercing, an anyOf/oneOf branch that converts the value walks it with
+ * errors collected, and that walk can still fail: the step budget runs out
+ * inside it, or a keyword after an in-place conversion of the members sees
+ * what the probe did not (["1",1] is unique as sent, not once converted).
+ * Each error's input must be the document's own value at its location for
+ * a container (a scalar may be a copy): the branch walk once got a copy of
+ * the container on v_node's stack, and errors kept pointing at it after
+ * v_node returned (ASan: stack-use-after-return). */
+static void test_coerce_branch_error_inputs(void) {
+    /* 8 levels of [[1,2,3], ... [1,2,3]]: the budget runs out while a
+     * branch converts, not in a probe */
+    enum { LEVELS = 8 };
+    char deep[LEVELS * 9 + 16];
+    size_t o = 0;
+    for (int i = 0; i < LEVELS; i++) o += (size_t)sprintf(deep + o, "[[1,2,3],");
+    o += (size_t)sprintf(deep + o, "[1,2,3]");
+    for (int i = 0; i < LEVELS; i++) deep[o++] = ']';
+    deep[o] = 0;
+    static const char aborted_msg[] = "Validation aborted: the document is too complex for this schema";
+    const struct {
+        const char *schema, *inst;
+        int budget; /* the budget must run out */
+    } branch_cases[] = {
+        {"{\"anyOf\":[{\"$ref\":\"#\"},{\"items\":{\"anyOf\":[{\"$ref\":\"#\"},{\"$ref\":\"#\"},{\"type\":\"integer\"}]}},"
+         "{\"items\":{\"$ref\":\"#\"}}]}",
+         deep, 1},
+        {"{\"anyOf\":[{\"allOf\":[{\"items\":{\"type\":\"integer\"}},{\"uniqueItems\":true}]}]}", "[\"1\",1]", 0},
+        {"{\"properties\":{\"p\":{\"anyOf\":[{\"allOf\":[{\"items\":{\"type\":\"integer\"}},{\"uniqueItems\":true}]},"
+         "{\"type\":\"null\"}]}}}",
+         "{\"p\":[\"1\",1]}", 0},
+        {"{\"anyOf\":[{\"allOf\":[{\"items\":{\"type\":\"integer\"}},{\"enum\":[[\"1\"]]}]}]}", "[\"1\"]", 0},
+        {"{\"oneOf\":[{\"allOf\":[{\"properties\":{\"a\":{\"type\":\"integer\"}}},{\"const\":{\"a\":\"1\"}}]}]}",
+         "{\"a\":\"1\"}", 0},
+        {"{\"anyOf\":[{\"allOf\":[{\"items\":{\"type\":\"integer\"}},{\"not\":{\"contains\":{\"const\":1}}}]}]}",
+         "[\"1\"]", 0},
+    };
+    for (size_t i = 0; i < sizeof branch_cases / sizeof branch_cases[0]; i++) {
+        sq_arena a;
+        sq_arena_init(&a);
+        char err[200];
+        sq_schema *s = sq_schema_compile(parse(&a, branch_cases[i].schema), err, sizeof err);
+        sq_json_value *doc = parse(&a, branch_cases[i].inst);
+        SQ_CHECK(s != NULL && doc != NULL);
+        if (s && doc) {
+            sq_loc loc;
+            body_loc(&loc);
+            sq_error_list el;
+            sq_error_list_init(&el, &a);
+            SQ_CHECK(sq_schema_validate_coerce(s, doc, &loc, &el) >= 1);
+            scribble_stack();
+            int aborted = 0;
+            for (size_t k = 0; k < el.len; k++) {
+                const sq_validation_error *e = &el.items[k];
+                aborted |= strcmp(e->msg, aborted_msg) == 0;
+                SQ_CHECK(e->input != NULL);
+                if (!e->input) continue;
+                /* rendered as a reply would: reads the input */
+                sq_buf got;
+                sq_buf_init(&got);
+                int rc = sq_json_write_value(&got, e->input);
+                const sq_json_value *at = value_at(doc, e->loc);
+                int ok = rc == 0 && at != NULL;
+                if (ok && (at->type == SQ_JSON_ARRAY || at->type == SQ_JSON_OBJECT)) {
+                    ok = e->input == at;
+                } else if (ok) {
+                    sq_buf want;
+                    sq_buf_init(&want);
+                    ok = sq_json_write_value(&want, at) == 0 && want.len == got.len &&
+                         memcmp(want.data, got.data, got.len) == 0;
+                    sq_buf_free(&want);
+                }
+                if (!ok) fprintf(stderr, "case %zu: error %zu (%s): input is not the document's value\n", i, k, e->msg);
+                SQ_CHECK(ok);
+                sq_buf_free(&got);
+            }
+            if (branch_cases[i].budget) SQ_CHECK(aborted);
+        }
+        sq_schema_free(s);
+        sq_arena_free(&a);
+    }
+}
+
+/* 1 when p is one of the document's own values (doc or a value inside). */
+static int is_doc_value(const sq_json_value *doc, const sq_json_value *p) {
+    if (doc == p) return 1;
+    if (doc->type == SQ_JSON_ARRAY) {
+        for (size_t i = 0; i < doc->u.arr.len; i++)
+            if (is_doc_value(&doc->u.arr.items[i], p)) return 1;
+    } else if (doc->type == SQ_JSON_OBJECT) {
+        for (size_t i = 0; i < doc->u.obj.len; i++)
+            if (is_doc_value(&doc->u.obj.members[i].value, p)) return 1;
+    }
+    return 0;
+}
+
+/* The step budget made to run out at every point of a walk (collect and
+ * coerce mode), so that the "aborted" error, and the ones recorded after
+ * it, are emitted wherever the walk can be: every error's input is a real
+ * value, and a container input is the document's own. Coercing, the budget
+ * once ran out at the branch walk of a container and the error kept a copy
+ * of it on v_node's stack. */
+static void test_budget_runs_out_anywhere(void) {
+    static const struct {
+        const char *schema, *inst;
+    } walks[] = {
+        {"{\"anyOf\":[{\"items\":{\"anyOf\":[{\"type\":\"integer\"},{\"type\":\"null\"}]}},{\"type\":\"null\"}]}",
+         "[\"1\",null,\"2\"]"},
+        {"{\"oneOf\":[{\"type\":\"object\",\"properties\":{\"b\":{\"anyOf\":[{\"type\":\"boolean\"},{\"maxLength\":0}]},"
+         "\"c\":{\"$ref\":\"#\"}}},{\"type\":\"array\"}],\"propertyNames\":{\"anyOf\":[{\"maxLength\":1},{\"pattern\":\"^x\"}]}}",
+         "{\"b\":\"yes\",\"c\":{\"b\":\"no\",\"xy\":1,\"z\":2,\"c\":{\"b\":\"\"}}}"},
+        {"{\"anyOf\":[{\"allOf\":[{\"items\":{\"type\":\"integer\"}},{\"uniqueItems\":true}]},{\"type\":\"null\"}]}",
+         "[\"1\",1,\"2\"]"},
+        {"{\"type\":\"integer\",\"anyOf\":[{\"minimum\":10},{\"maximum\":-10}]}", "\"5\""},
+        {"{\"items\":{\"type\":[\"integer\",\"null\"],\"oneOf\":[{\"type\":\"null\"},{\"minimum\":3}],\"not\":{\"const\":4}}}",
+         "[\"3\",null,\"4\",\"x\",2.0]"},
+    };
+    for (size_t w = 0; w < sizeof walks / sizeof walks[0]; w++) {
+        for (int coerce = 0; coerce <= 1; coerce++) {
+            int aborted = 1;
+            for (size_t budget = 0; aborted && budget < 10000; budget++) {
+                sq_arena a;
+                sq_arena_init(&a);
+                char err[200];
+                sq_schema *s = sq_schema_compile(parse(&a, walks[w].schema), err, sizeof err);
+                sq_json_value *doc = parse(&a, walks[w].inst);
+                SQ_CHECK(s != NULL && doc != NULL);
+                if (!s || !doc) {
+                    sq_schema_free(s);
+                    sq_arena_free(&a);
+                    break;
+                }
+                sq_loc loc;
+                body_loc(&loc);
+                sq_error_list el;
+                sq_error_list_init(&el, &a);
+                SQ_CHECK(sq__schema_validate_budget(s, doc, &loc, &el, coerce, budget) >= 0);
+                scribble_stack();
+                aborted = 0;
+                for (size_t k = 0; k < el.len; k++) {
+                    const sq_validation_error *e = &el.items[k];
+                    aborted |= strstr(e->msg, "too complex") != NULL;
+                    if (!e->input || is_doc_value(doc, e->input)) continue;
+                    /* not the document's: a scalar copy, readable (a reply renders it) */
+                    sq_buf b;
+                    sq_buf_init(&b);
+                    int ok = sq_json_write_value(&b, e->input) == 0 && e->input->type != SQ_JSON_ARRAY &&
+                             e->input->type != SQ_JSON_OBJECT;
+                    sq_buf_free(&b);
+                    if (!ok)
+                        fprintf(stderr, "walk %zu, coerce %d, budget %zu: error %zu (%s) keeps a value not the document's\n",
+                                w, coerce, budget, k, e->msg);
+                    SQ_CHECK(ok);
+                }
+                SQ_CHECK(budget > 0 || aborted); /* no budget: aborted at once */
+                sq_schema_free(s);
+                sq_arena_free(&a);
+            }
+            SQ_CHECK(!aborted); /* the sweep reached a budget the walk fits in */
+        }
     }
 }
 
@@ -673,6 +856,8 @@ int main(void) {
     SQ_RUN(test_compile_errors);
     SQ_RUN(test_messages_and_order);
     SQ_RUN(test_error_inputs_outlive_the_walk);
+    SQ_RUN(test_coerce_branch_error_inputs);
+    SQ_RUN(test_budget_runs_out_anywhere);
     SQ_RUN(test_valid_allocates_nothing);
     SQ_RUN(test_coerce);
     SQ_RUN(test_recursion_guard);
