@@ -171,17 +171,19 @@ static size_t key_hash(const char *p, size_t n) {
     return (size_t)(h ^ (h >> 29));
 }
 
+/* Borrowed str registered for a declared name at address p, or NULL. */
+static inline PyObject *key_by_address(const sqpy_key_cache *kc, const char *p) {
+    for (size_t i = name_hash(p);; i++) {
+        const name_slot *ns = &kc->names[i & kc->names_mask];
+        if (ns->name == p)
+            return ns->str;
+        if (ns->name == NULL)
+            return NULL;
+    }
+}
+
 /* New reference to the interned str for a key, or NULL. */
 static PyObject *make_key(sqpy_key_cache *kc, const char *p, size_t n) {
-    if (kc != NULL && kc->names != NULL) {
-        for (size_t i = name_hash(p);; i++) {
-            const name_slot *ns = &kc->names[i & kc->names_mask];
-            if (ns->name == p)
-                return Py_NewRef(ns->str);
-            if (ns->name == NULL)
-                break;
-        }
-    }
     key_slot *slot = NULL;
     if (kc != NULL && n <= KEY_CACHE_MAX_LEN) {
         size_t h = key_hash(p, n);
@@ -342,8 +344,10 @@ static PyObject *to_python(const sq_json_value *v, sqpy_key_cache *kc) {
         }
         for (size_t i = 0; i < v->u.obj.len; i++) {
             const sq_json_member *m = &v->u.obj.members[i];
-            PyObject *key = make_key(kc, m->key, m->key_len);
-            if (key == NULL)
+            PyObject *key = kc != NULL && kc->names != NULL ? key_by_address(kc, m->key) : NULL;
+            if (key != NULL)
+                Py_INCREF(key);
+            else if ((key = make_key(kc, m->key, m->key_len)) == NULL)
                 goto obj_error;
             PyObject *value = to_python(&m->value, kc);
             if (value == NULL) {
