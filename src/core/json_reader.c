@@ -3,7 +3,10 @@
  * escapes point into the input; the others are decoded into the arena.
  * Array elements and object members are first collected on a scratch stack
  * (so each container is one exact-size arena allocation) and copied out
- * when the container closes.
+ * when the container closes. A value is parsed straight into its scratch
+ * slot, reserved before it is read: parsing into a local and copying it in
+ * made the copy's 16-byte loads wait on the value's narrower stores, which
+ * cannot be forwarded to them, on every member and item.
  *
  * The parse functions take the cursor and return the cursor just past what
  * they read, or NULL once the error is recorded in the parser: the cursor
@@ -37,15 +40,30 @@ typedef struct parser {
     const char *end;
     sq_arena *arena;
     int max_depth;
-    /* scratch stack of members, [stack, top) in use, room up to limit;
-     * arrays use the .value field only. Containers remember their base as
-     * an index: growing the stack moves it. */
-    sq_json_member *stack, *top, *limit;
+    /* scratch stack of members, stack[0, top) in use, room for cap;
+     * arrays use the .value field only. Indices, not pointers: growing the
+     * stack moves it. */
+    sq_json_member *stack;
+    size_t top, cap;
     sq_json_member inline_stack[SCRATCH_INLINE];
+    sq_json_value *root;   /* where the document's value goes (arena) */
+    sq_json_value discard; /* a value read only for its errors (scratch_nomem) */
     const char *err_at;
     const char *err_reason;
     int err_code;
 } parser;
+
+/* Where a container writes itself when it closes. Not a pointer: a value
+ * nested inside it may grow, and so move, the scratch stack that holds the
+ * container's own slot. Scalars never move the stack and take a pointer. */
+#define DEST_ROOT 0
+#define DEST_DISCARD 1
+#define DEST_SLOT(i) ((i) + 2) /* scratch slot i */
+
+static sq_json_value *dest_value(parser *ps, size_t dest) {
+    if (dest >= 2) return &ps->stack[dest - 2].value;
+    return dest == DEST_ROOT ? ps->root : &ps->discard;
+}
 
 /* Records the first error; returns NULL for the caller to pass up. */
 static const char *fail(parser *ps, const char *at, const char *reason) {
@@ -87,8 +105,10 @@ static inline const char *skip_ws_to(const char *p, const char *end, char c) {
     return skip_ws(p, end);
 }
 
-static sq_json_member *grow_scratch(parser *ps, const char *at) {
-    size_t len = (size_t)(ps->top - ps->stack), ncap = (size_t)(ps->limit - ps->stack) * 2;
+/* Doubles the scratch stack; 0, or SQ_ENOMEM with the stack unchanged
+ * and nothing recorded (see scratch_nomem). */
+static NOINLINE int grow_scratch(parser *ps) {
+    size_t len = ps->top, ncap = ps->cap * 2;
     sq_json_member *n;
     if (ps->stack == ps->inline_stack) {
         n = malloc(ncap * sizeof *n);
@@ -96,21 +116,17 @@ static sq_json_member *grow_scratch(parser *ps, const char *at) {
     } else {
         n = realloc(ps->stack, ncap * sizeof *n);
     }
-    if (!n) {
-        fail_nomem(ps, at);
-        return NULL;
-    }
+    if (!n) return SQ_ENOMEM;
     ps->stack = n;
-    ps->limit = n + ncap;
-    ps->top = n + len + 1;
-    return n + len;
+    ps->cap = ncap;
+    return 0;
 }
 
-/* A new scratch slot, or NULL (out of memory, reported at `at`). The stack
- * rarely grows: the common case is inlined. */
-static inline sq_json_member *push_scratch(parser *ps, const char *at) {
-    if (ps->top < ps->limit) return ps->top++;
-    return grow_scratch(ps, at);
+/* Room for one more scratch slot: 0, or SQ_ENOMEM. The stack rarely
+ * grows: the common case is inlined. */
+static inline int reserve_scratch(parser *ps) {
+    if (ps->top == ps->cap) return grow_scratch(ps);
+    return 0;
 }
 
 /* ---- UTF-8 validation of one multi-byte sequence starting at p (>= 0x80).
@@ -458,8 +474,8 @@ static ALWAYS_INLINE const char *parse_number(parser *ps, const char *p, sq_json
  * parse_value the recursive function, paying a large prologue for every
  * scalar. This way parse_value is inlined into the container loops and a
  * scalar member costs no call at all. */
-static NOINLINE const char *parse_object(parser *ps, const char *p, sq_json_value *v, int depth);
-static NOINLINE const char *parse_array(parser *ps, const char *p, sq_json_value *v, int depth);
+static NOINLINE const char *parse_object(parser *ps, const char *p, size_t dest, int depth);
+static NOINLINE const char *parse_array(parser *ps, const char *p, size_t dest, int depth);
 
 /* Literals are compared whole; a mismatch is reported at their start. */
 static inline const char *match_lit(parser *ps, const char *p, const char *lit, size_t n) {
@@ -468,8 +484,10 @@ static inline const char *match_lit(parser *ps, const char *p, const char *lit, 
 }
 
 /* Whitespace before the value is skipped here, as one more case of the
- * switch, so compact JSON pays nothing for it. */
-static ALWAYS_INLINE const char *parse_value(parser *ps, const char *p, sq_json_value *v, int depth) {
+ * switch, so compact JSON pays nothing for it. A scalar is written to v, a
+ * container to dest when it closes (v is the same value). */
+static ALWAYS_INLINE const char *parse_value(parser *ps, const char *p, sq_json_value *v, size_t dest,
+                                             int depth) {
     const char *end = ps->end;
 again:
     if (p >= end) return fail(ps, p, "unexpected end of input");
@@ -492,10 +510,10 @@ again:
         goto again;
     case '{':
         if (depth >= ps->max_depth) return fail(ps, p, "nesting too deep");
-        return parse_object(ps, p, v, depth);
+        return parse_object(ps, p, dest, depth);
     case '[':
         if (depth >= ps->max_depth) return fail(ps, p, "nesting too deep");
-        return parse_array(ps, p, v, depth);
+        return parse_array(ps, p, dest, depth);
     case 't':
         v->type = SQ_JSON_TRUE;
         return match_lit(ps, p, "true", 4);
@@ -511,24 +529,33 @@ again:
     }
 }
 
+/* The scratch stack could not grow for the value at p. The slot used to be
+ * taken after the value was read, so the value's own errors come first and
+ * the out-of-memory error is reported just past it: read it into a slot of
+ * its own, for its errors only. */
+static NOINLINE const char *scratch_nomem(parser *ps, const char *p, int depth) {
+    p = parse_value(ps, p, &ps->discard, DEST_DISCARD, depth);
+    if (!p) return NULL;
+    return fail_nomem(ps, p);
+}
+
 /* p is at '['. */
-static NOINLINE const char *parse_array(parser *ps, const char *p, sq_json_value *v, int depth) {
+static NOINLINE const char *parse_array(parser *ps, const char *p, size_t dest, int depth) {
     const char *end = ps->end;
-    size_t base = (size_t)(ps->top - ps->stack);
+    size_t base = ps->top;
     p = skip_ws(p + 1, end);
     if (p < end && *p == ']') {
+        sq_json_value *v = dest_value(ps, dest);
         v->type = SQ_JSON_ARRAY;
         v->u.arr.items = NULL;
         v->u.arr.len = 0;
         return p + 1;
     }
     for (;;) {
-        sq_json_value tmp;
-        p = parse_value(ps, p, &tmp, depth + 1);
+        if (reserve_scratch(ps)) return scratch_nomem(ps, p, depth + 1);
+        size_t i = ps->top++;
+        p = parse_value(ps, p, &ps->stack[i].value, DEST_SLOT(i), depth + 1);
         if (!p) return NULL;
-        sq_json_member *slot = push_scratch(ps, p);
-        if (!slot) return NULL;
-        slot->value = tmp;
         p = skip_ws_to(p, end, ',');
         if (p >= end) return fail(ps, p, "unterminated array");
         if (*p == ',') {
@@ -541,11 +568,12 @@ static NOINLINE const char *parse_array(parser *ps, const char *p, sq_json_value
         }
         return fail(ps, p, "expected ',' or ']'");
     }
-    size_t n = (size_t)(ps->top - ps->stack) - base;
+    size_t n = ps->top - base;
     sq_json_value *items = sq_arena_alloc(ps->arena, n * sizeof *items);
     if (!items) return fail_nomem(ps, p);
     for (size_t i = 0; i < n; i++) items[i] = ps->stack[base + i].value;
-    ps->top = ps->stack + base;
+    ps->top = base;
+    sq_json_value *v = dest_value(ps, dest);
     v->type = SQ_JSON_ARRAY;
     v->u.arr.items = items;
     v->u.arr.len = n;
@@ -553,11 +581,12 @@ static NOINLINE const char *parse_array(parser *ps, const char *p, sq_json_value
 }
 
 /* p is at '{'. */
-static NOINLINE const char *parse_object(parser *ps, const char *p, sq_json_value *v, int depth) {
+static NOINLINE const char *parse_object(parser *ps, const char *p, size_t dest, int depth) {
     const char *end = ps->end;
-    size_t base = (size_t)(ps->top - ps->stack);
+    size_t base = ps->top;
     p = skip_ws(p + 1, end);
     if (p < end && *p == '}') {
+        sq_json_value *v = dest_value(ps, dest);
         v->type = SQ_JSON_OBJECT;
         v->u.obj.members = NULL;
         v->u.obj.len = 0;
@@ -572,14 +601,13 @@ static NOINLINE const char *parse_object(parser *ps, const char *p, sq_json_valu
         if (!p) return NULL;
         p = skip_ws_to(p, end, ':');
         if (p >= end || *p != ':') return fail(ps, p, "expected ':'");
-        sq_json_value tmp;
-        p = parse_value(ps, p + 1, &tmp, depth + 1);
-        if (!p) return NULL;
-        sq_json_member *slot = push_scratch(ps, p);
-        if (!slot) return NULL;
+        if (reserve_scratch(ps)) return scratch_nomem(ps, p + 1, depth + 1);
+        size_t i = ps->top++;
+        sq_json_member *slot = &ps->stack[i];
         slot->key = key;
         slot->key_len = key_len;
-        slot->value = tmp;
+        p = parse_value(ps, p + 1, &slot->value, DEST_SLOT(i), depth + 1);
+        if (!p) return NULL;
         p = skip_ws_to(p, end, ',');
         if (p >= end) return fail(ps, p, "unterminated object");
         if (*p == ',') {
@@ -592,11 +620,12 @@ static NOINLINE const char *parse_object(parser *ps, const char *p, sq_json_valu
         }
         return fail(ps, p, "expected ',' or '}'");
     }
-    size_t n = (size_t)(ps->top - ps->stack) - base;
+    size_t n = ps->top - base;
     sq_json_member *m = sq_arena_alloc(ps->arena, n * sizeof *m);
     if (!m) return fail_nomem(ps, p);
     memcpy(m, ps->stack + base, n * sizeof *m);
-    ps->top = ps->stack + base;
+    ps->top = base;
+    sq_json_value *v = dest_value(ps, dest);
     v->type = SQ_JSON_OBJECT;
     v->u.obj.members = m;
     v->u.obj.len = n;
@@ -609,8 +638,9 @@ int sq_json_parse(const char *input, size_t len, sq_arena *arena, const sq_json_
     ps.end = input + len;
     ps.arena = arena;
     ps.max_depth = (opts && opts->max_depth > 0) ? opts->max_depth : 256;
-    ps.stack = ps.top = ps.inline_stack;
-    ps.limit = ps.inline_stack + SCRATCH_INLINE;
+    ps.stack = ps.inline_stack;
+    ps.top = 0;
+    ps.cap = SCRATCH_INLINE;
     ps.err_at = NULL;
     ps.err_reason = NULL;
     ps.err_code = 0;
@@ -621,7 +651,8 @@ int sq_json_parse(const char *input, size_t len, sq_arena *arena, const sq_json_
         rc = SQ_ENOMEM;
         goto done;
     }
-    p = parse_value(&ps, input, v, 0);
+    ps.root = v;
+    p = parse_value(&ps, input, v, DEST_ROOT, 0);
     if (!p) {
         rc = ps.err_code ? ps.err_code : SQ_EINVAL;
         goto done;
