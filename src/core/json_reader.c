@@ -463,7 +463,26 @@ static ALWAYS_INLINE const char *parse_number(parser *ps, const char *p, sq_json
     } else {
         while (p < end && is_digit(*p)) x = x * 10 + (uint64_t)(*p++ - '0');
     }
-    if (p < end && (*p == '.' || *p == 'e' || *p == 'E')) return parse_float(ps, s, neg, int_start, p, x, v);
+    if (p < end && *p == '.') {
+        /* The usual float, such as a price: a fraction, no exponent, 15
+         * digits or fewer in all. The digits then form an exact integer
+         * below 2^53 and 10^(fraction digits) is exact too, so one division
+         * rounds correctly (Clinger's fast path, as in parse_float, whose
+         * bookkeeping of leading and trailing zeros only matters for longer
+         * literals). Anything else is read again by parse_float. */
+        const char *frac = p + 1, *q = frac;
+        uint64_t m = x; /* may wrap on long literals, which are not used */
+        while (q < end && is_digit(*q)) m = m * 10 + (uint64_t)(*q++ - '0');
+        /* q - int_start counts the digits and the '.' */
+        if (q > frac && q - int_start <= 16 && !(q < end && (*q == 'e' || *q == 'E'))) {
+            double d = (double)m / pow10_exact[q - frac];
+            v->type = SQ_JSON_FLOAT;
+            v->u.f = neg ? -d : d;
+            return q;
+        }
+        return parse_float(ps, s, neg, int_start, p, x, v);
+    }
+    if (p < end && (*p == 'e' || *p == 'E')) return parse_float(ps, s, neg, int_start, p, x, v);
     if (p - int_start > 18) return parse_long_int(s, neg, int_start, p, v);
     v->type = SQ_JSON_INT;
     v->u.i = neg ? -(int64_t)x : (int64_t)x;
