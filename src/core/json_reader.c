@@ -316,7 +316,10 @@ static NOINLINE const char *parse_string_slow(parser *ps, const char *s, const c
 }
 
 /* s is just past the opening quote. Plain ASCII without escapes, the
- * common case, is one scan and points into the input. */
+ * common case, is one scan and points into the input. The slow path
+ * writes to temporaries of its own: were it given out and out_len, their
+ * address would escape, and a caller's locals (an object key) would live
+ * in memory instead of registers on the fast path too. */
 static inline const char *parse_string(parser *ps, const char *s, const char **out, size_t *out_len) {
     const char *p = scan_string(s, ps->end);
     if (p < ps->end && *p == '"') {
@@ -324,7 +327,14 @@ static inline const char *parse_string(parser *ps, const char *s, const char **o
         *out_len = (size_t)(p - s);
         return p + 1;
     }
-    return parse_string_slow(ps, s, p, out, out_len);
+    const char *str;
+    size_t len;
+    p = parse_string_slow(ps, s, p, &str, &len);
+    if (p) {
+        *out = str;
+        *out_len = len;
+    }
+    return p;
 }
 
 /* ---- numbers ---- */
