@@ -320,9 +320,10 @@ static NOINLINE const char *parse_string_slow(parser *ps, const char *s, const c
  * writes to temporaries of its own: were it given out and out_len, their
  * address would escape, and a caller's locals (an object key) would live
  * in memory instead of registers on the fast path too. */
-static inline const char *parse_string(parser *ps, const char *s, const char **out, size_t *out_len) {
-    const char *p = scan_string(s, ps->end);
-    if (p < ps->end && *p == '"') {
+static inline const char *parse_string(parser *ps, const char *s, const char *end, const char **out,
+                                       size_t *out_len) {
+    const char *p = scan_string(s, end);
+    if (p < end && *p == '"') {
         *out = s;
         *out_len = (size_t)(p - s);
         return p + 1;
@@ -460,8 +461,8 @@ static NOINLINE const char *parse_float(parser *ps, const char *s, int neg, cons
 
 /* p < end, at '-' or a digit. Integers of up to 18 digits, the common
  * case, are accumulated while they are scanned. */
-static ALWAYS_INLINE const char *parse_number(parser *ps, const char *p, sq_json_value *v) {
-    const char *s = p, *end = ps->end;
+static ALWAYS_INLINE const char *parse_number(parser *ps, const char *p, const char *end, sq_json_value *v) {
+    const char *s = p;
     int neg = *p == '-';
     p += neg;
     if (p >= end || !is_digit(*p)) return fail(ps, s, "invalid number");
@@ -507,26 +508,29 @@ static NOINLINE const char *parse_object(parser *ps, const char *p, size_t dest,
 static NOINLINE const char *parse_array(parser *ps, const char *p, size_t dest, int depth);
 
 /* Literals are compared whole; a mismatch is reported at their start. */
-static inline const char *match_lit(parser *ps, const char *p, const char *lit, size_t n) {
-    if ((size_t)(ps->end - p) < n || memcmp(p, lit, n) != 0) return fail(ps, p, "unexpected character");
+static inline const char *match_lit(parser *ps, const char *p, const char *end, const char *lit, size_t n) {
+    if ((size_t)(end - p) < n || memcmp(p, lit, n) != 0) return fail(ps, p, "unexpected character");
     return p + n;
 }
 
 /* Whitespace before the value is skipped here, as one more case of the
  * switch, so compact JSON pays nothing for it. A scalar is written to v, a
- * container to dest when it closes (v is the same value). */
-static ALWAYS_INLINE const char *parse_value(parser *ps, const char *p, sq_json_value *v, size_t dest,
-                                             int depth) {
-    const char *end = ps->end;
+ * container to dest when it closes (v is the same value).
+ *
+ * end (ps->end) is passed down from the caller's local: read through ps
+ * it would be loaded again after every store of a string pointer into the
+ * tree, which the compiler must assume could have changed it. */
+static ALWAYS_INLINE const char *parse_value(parser *ps, const char *p, const char *end, sq_json_value *v,
+                                             size_t dest, int depth) {
 again:
     if (p >= end) return fail(ps, p, "unexpected end of input");
     /* strings and numbers are the most common values: tested before the
      * switch */
     if (*p == '"') {
         v->type = SQ_JSON_STRING;
-        return parse_string(ps, p + 1, &v->u.str.ptr, &v->u.str.len);
+        return parse_string(ps, p + 1, end, &v->u.str.ptr, &v->u.str.len);
     }
-    if (is_digit(*p)) return parse_number(ps, p, v);
+    if (is_digit(*p)) return parse_number(ps, p, end, v);
     switch (*p) {
     case ' ':
         /* one space (as after json.dumps's ": " and ", ") needs no call */
@@ -545,15 +549,15 @@ again:
         return parse_array(ps, p, dest, depth);
     case 't':
         v->type = SQ_JSON_TRUE;
-        return match_lit(ps, p, "true", 4);
+        return match_lit(ps, p, end, "true", 4);
     case 'f':
         v->type = SQ_JSON_FALSE;
-        return match_lit(ps, p, "false", 5);
+        return match_lit(ps, p, end, "false", 5);
     case 'n':
         v->type = SQ_JSON_NULL;
-        return match_lit(ps, p, "null", 4);
+        return match_lit(ps, p, end, "null", 4);
     default:
-        if (*p == '-') return parse_number(ps, p, v);
+        if (*p == '-') return parse_number(ps, p, end, v);
         return fail(ps, p, "unexpected character");
     }
 }
@@ -563,7 +567,7 @@ again:
  * the out-of-memory error is reported just past it: read it into a slot of
  * its own, for its errors only. */
 static NOINLINE const char *scratch_nomem(parser *ps, const char *p, int depth) {
-    p = parse_value(ps, p, &ps->discard, DEST_DISCARD, depth);
+    p = parse_value(ps, p, ps->end, &ps->discard, DEST_DISCARD, depth);
     if (!p) return NULL;
     return fail_nomem(ps, p);
 }
@@ -583,7 +587,7 @@ static NOINLINE const char *parse_array(parser *ps, const char *p, size_t dest, 
     for (;;) {
         if (reserve_scratch(ps)) return scratch_nomem(ps, p, depth + 1);
         size_t i = ps->top++;
-        p = parse_value(ps, p, &ps->stack[i].value, DEST_SLOT(i), depth + 1);
+        p = parse_value(ps, p, end, &ps->stack[i].value, DEST_SLOT(i), depth + 1);
         if (!p) return NULL;
         p = skip_ws_to(p, end, ',');
         if (p >= end) return fail(ps, p, "unterminated array");
@@ -626,7 +630,7 @@ static NOINLINE const char *parse_object(parser *ps, const char *p, size_t dest,
         if (p >= end || *p != '"') return fail(ps, p, "expected string key");
         const char *key;
         size_t key_len;
-        p = parse_string(ps, p + 1, &key, &key_len);
+        p = parse_string(ps, p + 1, end, &key, &key_len);
         if (!p) return NULL;
         p = skip_ws_to(p, end, ':');
         if (p >= end || *p != ':') return fail(ps, p, "expected ':'");
@@ -635,7 +639,7 @@ static NOINLINE const char *parse_object(parser *ps, const char *p, size_t dest,
         sq_json_member *slot = &ps->stack[i];
         slot->key = key;
         slot->key_len = key_len;
-        p = parse_value(ps, p + 1, &slot->value, DEST_SLOT(i), depth + 1);
+        p = parse_value(ps, p + 1, end, &slot->value, DEST_SLOT(i), depth + 1);
         if (!p) return NULL;
         p = skip_ws_to(p, end, ',');
         if (p >= end) return fail(ps, p, "unterminated object");
@@ -681,7 +685,7 @@ int sq_json_parse(const char *input, size_t len, sq_arena *arena, const sq_json_
         goto done;
     }
     ps.root = v;
-    p = parse_value(&ps, input, v, DEST_ROOT, 0);
+    p = parse_value(&ps, input, ps.end, v, DEST_ROOT, 0);
     if (!p) {
         rc = ps.err_code ? ps.err_code : SQ_EINVAL;
         goto done;
