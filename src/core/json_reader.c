@@ -46,6 +46,9 @@ typedef struct parser {
     sq_json_member *stack;
     size_t top, cap;
     sq_json_member inline_stack[SCRATCH_INLINE];
+    /* scan_string's window: bit i of win_mask marks win_end[i - 64] */
+    const char *win_end;
+    uint64_t win_mask;
     sq_json_value *root;   /* where the document's value goes (arena) */
     sq_json_value discard; /* a value read only for its errors (scratch_nomem) */
     const char *err_at;
@@ -213,27 +216,62 @@ static const unsigned char string_special[256] = {
     1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
 };
 
-/* The first byte at or after p that string_special marks, or end. Most
- * strings are short plain ASCII, so with SSE2 one 16-byte compare usually
- * finds the closing quote at once. A vector load is only made while 16
- * bytes remain before end (the input may sit right before an unmapped
- * page); the tail, and builds without SSE2, use the table, which marks the
- * same bytes. */
-static inline const char *scan_string(const char *p, const char *end) {
 #if defined(__SSE2__)
-    const __m128i quote = _mm_set1_epi8('"');
-    const __m128i backslash = _mm_set1_epi8('\\');
-    const __m128i space = _mm_set1_epi8(' ');
+/* Bit i set when p[i] is a byte string_special marks, for the 16 bytes at
+ * p. Signed compare: x < ' ' holds for control characters and for every
+ * byte >= 0x80 (negative as a signed char). */
+static inline unsigned special_mask16(const char *p) {
+    __m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
+    __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('"')),
+                                            _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'))),
+                               _mm_cmplt_epi8(x, _mm_set1_epi8(' ')));
+    return (unsigned)_mm_movemask_epi8(hit);
+}
+#endif
+
+/* The first byte at or after p that string_special marks, or end.
+ *
+ * With SSE2 the marks of 64 bytes at a time are kept as a bit mask (the
+ * window, [win_end - 64, win_end)), so a string that starts inside it, as
+ * the next key or value usually does, finds its end with a shift and a bit
+ * scan instead of a fresh load and compare that would wait for the cursor:
+ * every string's scan used to sit on the one chain of dependent steps that
+ * moves the cursor. The cursor never moves back, so p >= win_end - 64
+ * whenever p < win_end. Vector loads are only made where 64 (or 16) bytes
+ * remain before end (the input may sit right before an unmapped page); the
+ * tail, and builds without SSE2, use the table, which marks the same
+ * bytes. */
+static NOINLINE const char *scan_string_past_window(parser *ps, const char *p, const char *end);
+
+static inline const char *scan_string(parser *ps, const char *p, const char *end) {
+#if defined(__SSE2__)
+    if (p < ps->win_end) {
+        uint64_t m = ps->win_mask >> (64 - (size_t)(ps->win_end - p));
+        if (m) return p + __builtin_ctzll(m);
+        p = ps->win_end;
+    }
+#endif
+    return scan_string_past_window(ps, p, end);
+}
+
+/* scan_string once the window has no mark at or after p */
+static NOINLINE const char *scan_string_past_window(parser *ps, const char *p, const char *end) {
+#if defined(__SSE2__)
+    while (end - p >= 64) {
+        uint64_t m = (uint64_t)special_mask16(p) | (uint64_t)special_mask16(p + 16) << 16 |
+                     (uint64_t)special_mask16(p + 32) << 32 | (uint64_t)special_mask16(p + 48) << 48;
+        ps->win_end = p + 64;
+        ps->win_mask = m;
+        if (m) return p + __builtin_ctzll(m);
+        p += 64;
+    }
     while (end - p >= 16) {
-        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
-        /* signed compare: x < ' ' holds for control characters and for
-         * every byte >= 0x80 (negative as a signed char) */
-        __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, backslash)),
-                                   _mm_cmplt_epi8(x, space));
-        unsigned mask = (unsigned)_mm_movemask_epi8(hit);
-        if (mask) return p + __builtin_ctz(mask);
+        unsigned m = special_mask16(p);
+        if (m) return p + __builtin_ctz(m);
         p += 16;
     }
+#else
+    (void)ps;
 #endif
     while (p < end && !string_special[(unsigned char)*p]) p++;
     return p;
@@ -246,7 +284,7 @@ static NOINLINE const char *parse_string_slow(parser *ps, const char *s, const c
                                               size_t *out_len) {
     const char *end = ps->end;
     int has_escape = 0;
-    for (;; p = scan_string(p, end)) {
+    for (;; p = scan_string(ps, p, end)) {
         if (p >= end) return fail(ps, p, "unterminated string");
         unsigned char c = (unsigned char)*p;
         if (c == '"') break;
@@ -322,7 +360,7 @@ static NOINLINE const char *parse_string_slow(parser *ps, const char *s, const c
  * in memory instead of registers on the fast path too. */
 static inline const char *parse_string(parser *ps, const char *s, const char *end, const char **out,
                                        size_t *out_len) {
-    const char *p = scan_string(s, end);
+    const char *p = scan_string(ps, s, end);
     if (p < end && *p == '"') {
         *out = s;
         *out_len = (size_t)(p - s);
@@ -674,6 +712,8 @@ int sq_json_parse(const char *input, size_t len, sq_arena *arena, const sq_json_
     ps.stack = ps.inline_stack;
     ps.top = 0;
     ps.cap = SCRATCH_INLINE;
+    ps.win_end = input; /* empty */
+    ps.win_mask = 0;
     ps.err_at = NULL;
     ps.err_reason = NULL;
     ps.err_code = 0;
