@@ -218,13 +218,14 @@ static const unsigned char string_special[256] = {
 
 #if defined(__SSE2__)
 /* Bit i set when p[i] is a byte string_special marks, for the 16 bytes at
- * p. Signed compare: x < ' ' holds for control characters and for every
- * byte >= 0x80 (negative as a signed char). */
+ * p. One signed compare finds three kinds of byte: x ^ 2 < '!' holds for
+ * control characters (x ^ 2 stays below 0x20), for '"' (0x22 becomes 0x20)
+ * and for every byte >= 0x80 (still negative as a signed char), and for no
+ * other byte (0x20 and 0x23 become 0x22 and 0x21). */
 static inline unsigned special_mask16(const char *p) {
     __m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
-    __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('"')),
-                                            _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'))),
-                               _mm_cmplt_epi8(x, _mm_set1_epi8(' ')));
+    __m128i hit = _mm_or_si128(_mm_cmplt_epi8(_mm_xor_si128(x, _mm_set1_epi8(2)), _mm_set1_epi8('!')),
+                               _mm_cmpeq_epi8(x, _mm_set1_epi8('\\')));
     return (unsigned)_mm_movemask_epi8(hit);
 }
 #endif
