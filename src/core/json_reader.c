@@ -46,8 +46,9 @@ typedef struct parser {
     sq_json_member *stack;
     size_t top, cap;
     sq_json_member inline_stack[SCRATCH_INLINE];
-    /* scan_string's window: bit i of win_mask marks win_end[i - 64] */
-    const char *win_end;
+    /* scan_string's window [win, win_end): bit i of win_mask marks win[i];
+     * win_end is win + 64, or win while the window is empty */
+    const char *win, *win_end;
     uint64_t win_mask;
     sq_json_value *root;   /* where the document's value goes (arena) */
     sq_json_value discard; /* a value read only for its errors (scratch_nomem) */
@@ -233,12 +234,13 @@ static inline unsigned special_mask16(const char *p) {
 /* The first byte at or after p that string_special marks, or end.
  *
  * With SSE2 the marks of 64 bytes at a time are kept as a bit mask (the
- * window, [win_end - 64, win_end)), so a string that starts inside it, as
+ * window, [win, win_end)), so a string that starts inside it, as
  * the next key or value usually does, finds its end with a shift and a bit
  * scan instead of a fresh load and compare that would wait for the cursor:
  * every string's scan used to sit on the one chain of dependent steps that
- * moves the cursor. The cursor never moves back, so p >= win_end - 64
- * whenever p < win_end. Vector loads are only made where 64 (or 16) bytes
+ * moves the cursor. The cursor never moves back, so p >= win whenever
+ * p < win_end; the shift is p - win, not derived from win_end, to keep one
+ * step off that chain. Vector loads are only made where 64 (or 16) bytes
  * remain before end (the input may sit right before an unmapped page); the
  * tail, and builds without SSE2, use the table, which marks the same
  * bytes. */
@@ -247,7 +249,7 @@ static NOINLINE const char *scan_string_past_window(parser *ps, const char *p, c
 static inline const char *scan_string(parser *ps, const char *p, const char *end) {
 #if defined(__SSE2__)
     if (p < ps->win_end) {
-        uint64_t m = ps->win_mask >> (64 - (size_t)(ps->win_end - p));
+        uint64_t m = ps->win_mask >> (size_t)(p - ps->win);
         if (m) return p + __builtin_ctzll(m);
         p = ps->win_end;
     }
@@ -261,6 +263,7 @@ static NOINLINE const char *scan_string_past_window(parser *ps, const char *p, c
     while (end - p >= 64) {
         uint64_t m = (uint64_t)special_mask16(p) | (uint64_t)special_mask16(p + 16) << 16 |
                      (uint64_t)special_mask16(p + 32) << 32 | (uint64_t)special_mask16(p + 48) << 48;
+        ps->win = p;
         ps->win_end = p + 64;
         ps->win_mask = m;
         if (m) return p + __builtin_ctzll(m);
@@ -713,7 +716,7 @@ int sq_json_parse(const char *input, size_t len, sq_arena *arena, const sq_json_
     ps.stack = ps.inline_stack;
     ps.top = 0;
     ps.cap = SCRATCH_INLINE;
-    ps.win_end = input; /* empty */
+    ps.win = ps.win_end = input; /* empty */
     ps.win_mask = 0;
     ps.err_at = NULL;
     ps.err_reason = NULL;
