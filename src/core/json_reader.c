@@ -246,11 +246,26 @@ static inline unsigned special_mask16(const char *p) {
  * bytes. */
 static NOINLINE const char *scan_string_past_window(parser *ps, const char *p, const char *end);
 
+/* The index of the lowest set bit of m (m != 0). GCC sign-extends the int
+ * that __builtin_ctzll returns before adding it to a pointer: one more
+ * step on the cursor's chain, which the 64-bit result of tzcnt (bsf on
+ * processors without it, same result for m != 0) does not need. */
+static inline size_t lowest_set_bit(uint64_t m) {
+#if defined(__GNUC__) && defined(__x86_64__)
+    uint64_t r = 0; /* an input, so the register is cleared first: some
+                       processors wait on tzcnt's destination otherwise */
+    __asm__("tzcnt %1, %0" : "+r"(r) : "r"(m) : "cc");
+    return (size_t)r;
+#else
+    return (size_t)__builtin_ctzll(m);
+#endif
+}
+
 static inline const char *scan_string(parser *ps, const char *p, const char *end) {
 #if defined(__SSE2__)
     if (p < ps->win_end) {
         uint64_t m = ps->win_mask >> (size_t)(p - ps->win);
-        if (m) return p + __builtin_ctzll(m);
+        if (m) return p + lowest_set_bit(m);
         p = ps->win_end;
     }
 #endif
