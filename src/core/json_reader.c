@@ -379,12 +379,25 @@ static NOINLINE const char *parse_string_slow(parser *ps, const char *s, const c
  * in memory instead of registers on the fast path too. */
 static inline const char *parse_string(parser *ps, const char *s, const char *end, const char **out,
                                        size_t *out_len) {
-    const char *p = scan_string(ps, s, end);
-    if (p < end && *p == '"') {
+    const char *p;
+#if defined(__SSE2__)
+    uint64_t m;
+    /* scan_string's first case, spelled out: a mark found in the window is
+     * before end (the window lies inside the input), so it needs no check */
+    if (s < ps->win_end && (m = ps->win_mask >> (size_t)(s - ps->win)) != 0) {
+        p = s + lowest_set_bit(m);
+    } else
+#endif
+    {
+        p = scan_string(ps, s, end);
+        if (p >= end) goto slow;
+    }
+    if (*p == '"') {
         *out = s;
         *out_len = (size_t)(p - s);
         return p + 1;
     }
+slow:;
     const char *str;
     size_t len;
     p = parse_string_slow(ps, s, p, &str, &len);
