@@ -231,21 +231,6 @@ static inline unsigned special_mask16(const char *p) {
 }
 #endif
 
-/* The first byte at or after p that string_special marks, or end.
- *
- * With SSE2 the marks of 64 bytes at a time are kept as a bit mask (the
- * window, [win, win_end)), so a string that starts inside it, as
- * the next key or value usually does, finds its end with a shift and a bit
- * scan instead of a fresh load and compare that would wait for the cursor:
- * every string's scan used to sit on the one chain of dependent steps that
- * moves the cursor. The cursor never moves back, so p >= win whenever
- * p < win_end; the shift is p - win, not derived from win_end, to keep one
- * step off that chain. Vector loads are only made where 64 (or 16) bytes
- * remain before end (the input may sit right before an unmapped page); the
- * tail, and builds without SSE2, use the table, which marks the same
- * bytes. */
-static NOINLINE const char *scan_string_past_window(parser *ps, const char *p, const char *end);
-
 /* The index of the lowest set bit of m (m != 0). GCC sign-extends the int
  * that __builtin_ctzll returns before adding it to a pointer: one more
  * step on the cursor's chain, which the 64-bit result of tzcnt (bsf on
@@ -260,6 +245,21 @@ static inline size_t lowest_set_bit(uint64_t m) {
     return (size_t)__builtin_ctzll(m);
 #endif
 }
+
+/* The first byte at or after p that string_special marks, or end.
+ *
+ * With SSE2 the marks of 64 bytes at a time are kept as a bit mask (the
+ * window, [win, win_end)), so a string that starts inside it, as
+ * the next key or value usually does, finds its end with a shift and a bit
+ * scan instead of a fresh load and compare that would wait for the cursor:
+ * every string's scan used to sit on the one chain of dependent steps that
+ * moves the cursor. The cursor never moves back, so p >= win whenever
+ * p < win_end; the shift is p - win, not derived from win_end, to keep one
+ * step off that chain. Vector loads are only made where 64 (or 16) bytes
+ * remain before end (the input may sit right before an unmapped page); the
+ * tail, and builds without SSE2, use the table, which marks the same
+ * bytes. */
+static NOINLINE const char *scan_string_past_window(parser *ps, const char *p, const char *end);
 
 static inline const char *scan_string(parser *ps, const char *p, const char *end) {
 #if defined(__SSE2__)
