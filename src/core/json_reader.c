@@ -3,7 +3,10 @@
  * escapes point into the input; the others are decoded into the arena.
  * Array elements and object members are first collected on a scratch stack
  * (so each container is one exact-size arena allocation) and copied out
- * when the container closes.
+ * when the container closes. A value is parsed straight into its scratch
+ * slot, reserved before it is read: parsing into a local and copying it in
+ * made the copy's 16-byte loads wait on the value's narrower stores, which
+ * cannot be forwarded to them, on every member and item.
  *
  * The parse functions take the cursor and return the cursor just past what
  * they read, or NULL once the error is recorded in the parser: the cursor
@@ -37,15 +40,34 @@ typedef struct parser {
     const char *end;
     sq_arena *arena;
     int max_depth;
-    /* scratch stack of members, [stack, top) in use, room up to limit;
-     * arrays use the .value field only. Containers remember their base as
-     * an index: growing the stack moves it. */
-    sq_json_member *stack, *top, *limit;
+    /* scratch stack of members, stack[0, top) in use, room for cap;
+     * arrays use the .value field only. Indices, not pointers: growing the
+     * stack moves it. */
+    sq_json_member *stack;
+    size_t top, cap;
     sq_json_member inline_stack[SCRATCH_INLINE];
+    /* scan_string's window [win, win_end): bit i of win_mask marks win[i];
+     * win_end is win + 64, or win while the window is empty */
+    const char *win, *win_end;
+    uint64_t win_mask;
+    sq_json_value *root;   /* where the document's value goes (arena) */
+    sq_json_value discard; /* a value read only for its errors (scratch_nomem) */
     const char *err_at;
     const char *err_reason;
     int err_code;
 } parser;
+
+/* Where a container writes itself when it closes. Not a pointer: a value
+ * nested inside it may grow, and so move, the scratch stack that holds the
+ * container's own slot. Scalars never move the stack and take a pointer. */
+#define DEST_ROOT 0
+#define DEST_DISCARD 1
+#define DEST_SLOT(i) ((i) + 2) /* scratch slot i */
+
+static sq_json_value *dest_value(parser *ps, size_t dest) {
+    if (dest >= 2) return &ps->stack[dest - 2].value;
+    return dest == DEST_ROOT ? ps->root : &ps->discard;
+}
 
 /* Records the first error; returns NULL for the caller to pass up. */
 static const char *fail(parser *ps, const char *at, const char *reason) {
@@ -87,8 +109,10 @@ static inline const char *skip_ws_to(const char *p, const char *end, char c) {
     return skip_ws(p, end);
 }
 
-static sq_json_member *grow_scratch(parser *ps, const char *at) {
-    size_t len = (size_t)(ps->top - ps->stack), ncap = (size_t)(ps->limit - ps->stack) * 2;
+/* Doubles the scratch stack; 0, or SQ_ENOMEM with the stack unchanged
+ * and nothing recorded (see scratch_nomem). */
+static NOINLINE int grow_scratch(parser *ps) {
+    size_t len = ps->top, ncap = ps->cap * 2;
     sq_json_member *n;
     if (ps->stack == ps->inline_stack) {
         n = malloc(ncap * sizeof *n);
@@ -96,21 +120,17 @@ static sq_json_member *grow_scratch(parser *ps, const char *at) {
     } else {
         n = realloc(ps->stack, ncap * sizeof *n);
     }
-    if (!n) {
-        fail_nomem(ps, at);
-        return NULL;
-    }
+    if (!n) return SQ_ENOMEM;
     ps->stack = n;
-    ps->limit = n + ncap;
-    ps->top = n + len + 1;
-    return n + len;
+    ps->cap = ncap;
+    return 0;
 }
 
-/* A new scratch slot, or NULL (out of memory, reported at `at`). The stack
- * rarely grows: the common case is inlined. */
-static inline sq_json_member *push_scratch(parser *ps, const char *at) {
-    if (ps->top < ps->limit) return ps->top++;
-    return grow_scratch(ps, at);
+/* Room for one more scratch slot: 0, or SQ_ENOMEM. The stack rarely
+ * grows: the common case is inlined. */
+static inline int reserve_scratch(parser *ps) {
+    if (ps->top == ps->cap) return grow_scratch(ps);
+    return 0;
 }
 
 /* ---- UTF-8 validation of one multi-byte sequence starting at p (>= 0x80).
@@ -197,27 +217,80 @@ static const unsigned char string_special[256] = {
     1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
 };
 
-/* The first byte at or after p that string_special marks, or end. Most
- * strings are short plain ASCII, so with SSE2 one 16-byte compare usually
- * finds the closing quote at once. A vector load is only made while 16
- * bytes remain before end (the input may sit right before an unmapped
- * page); the tail, and builds without SSE2, use the table, which marks the
- * same bytes. */
-static inline const char *scan_string(const char *p, const char *end) {
 #if defined(__SSE2__)
-    const __m128i quote = _mm_set1_epi8('"');
-    const __m128i backslash = _mm_set1_epi8('\\');
-    const __m128i space = _mm_set1_epi8(' ');
+/* Bit i set when p[i] is a byte string_special marks, for the 16 bytes at
+ * p. One signed compare finds three kinds of byte: x ^ 2 < '!' holds for
+ * control characters (x ^ 2 stays below 0x20), for '"' (0x22 becomes 0x20)
+ * and for every byte >= 0x80 (still negative as a signed char), and for no
+ * other byte (0x20 and 0x23 become 0x22 and 0x21). */
+static inline unsigned special_mask16(const char *p) {
+    __m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
+    __m128i hit = _mm_or_si128(_mm_cmplt_epi8(_mm_xor_si128(x, _mm_set1_epi8(2)), _mm_set1_epi8('!')),
+                               _mm_cmpeq_epi8(x, _mm_set1_epi8('\\')));
+    return (unsigned)_mm_movemask_epi8(hit);
+}
+#endif
+
+/* The index of the lowest set bit of m (m != 0). GCC sign-extends the int
+ * that __builtin_ctzll returns before adding it to a pointer: one more
+ * step on the cursor's chain, which the 64-bit result of tzcnt (bsf on
+ * processors without it, same result for m != 0) does not need. */
+static inline size_t lowest_set_bit(uint64_t m) {
+#if defined(__GNUC__) && defined(__x86_64__)
+    uint64_t r = 0; /* an input, so the register is cleared first: some
+                       processors wait on tzcnt's destination otherwise */
+    __asm__("tzcnt %1, %0" : "+r"(r) : "r"(m) : "cc");
+    return (size_t)r;
+#else
+    return (size_t)__builtin_ctzll(m);
+#endif
+}
+
+/* The first byte at or after p that string_special marks, or end.
+ *
+ * With SSE2 the marks of 64 bytes at a time are kept as a bit mask (the
+ * window, [win, win_end)), so a string that starts inside it, as
+ * the next key or value usually does, finds its end with a shift and a bit
+ * scan instead of a fresh load and compare that would wait for the cursor:
+ * every string's scan used to sit on the one chain of dependent steps that
+ * moves the cursor. The cursor never moves back, so p >= win whenever
+ * p < win_end; the shift is p - win, not derived from win_end, to keep one
+ * step off that chain. Vector loads are only made where 64 (or 16) bytes
+ * remain before end (the input may sit right before an unmapped page); the
+ * tail, and builds without SSE2, use the table, which marks the same
+ * bytes. */
+static NOINLINE const char *scan_string_past_window(parser *ps, const char *p, const char *end);
+
+static inline const char *scan_string(parser *ps, const char *p, const char *end) {
+#if defined(__SSE2__)
+    if (p < ps->win_end) {
+        uint64_t m = ps->win_mask >> (size_t)(p - ps->win);
+        if (m) return p + lowest_set_bit(m);
+        p = ps->win_end;
+    }
+#endif
+    return scan_string_past_window(ps, p, end);
+}
+
+/* scan_string once the window has no mark at or after p */
+static NOINLINE const char *scan_string_past_window(parser *ps, const char *p, const char *end) {
+#if defined(__SSE2__)
+    while (end - p >= 64) {
+        uint64_t m = (uint64_t)special_mask16(p) | (uint64_t)special_mask16(p + 16) << 16 |
+                     (uint64_t)special_mask16(p + 32) << 32 | (uint64_t)special_mask16(p + 48) << 48;
+        ps->win = p;
+        ps->win_end = p + 64;
+        ps->win_mask = m;
+        if (m) return p + __builtin_ctzll(m);
+        p += 64;
+    }
     while (end - p >= 16) {
-        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
-        /* signed compare: x < ' ' holds for control characters and for
-         * every byte >= 0x80 (negative as a signed char) */
-        __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, backslash)),
-                                   _mm_cmplt_epi8(x, space));
-        unsigned mask = (unsigned)_mm_movemask_epi8(hit);
-        if (mask) return p + __builtin_ctz(mask);
+        unsigned m = special_mask16(p);
+        if (m) return p + __builtin_ctz(m);
         p += 16;
     }
+#else
+    (void)ps;
 #endif
     while (p < end && !string_special[(unsigned char)*p]) p++;
     return p;
@@ -230,7 +303,7 @@ static NOINLINE const char *parse_string_slow(parser *ps, const char *s, const c
                                               size_t *out_len) {
     const char *end = ps->end;
     int has_escape = 0;
-    for (;; p = scan_string(p, end)) {
+    for (;; p = scan_string(ps, p, end)) {
         if (p >= end) return fail(ps, p, "unterminated string");
         unsigned char c = (unsigned char)*p;
         if (c == '"') break;
@@ -300,15 +373,39 @@ static NOINLINE const char *parse_string_slow(parser *ps, const char *s, const c
 }
 
 /* s is just past the opening quote. Plain ASCII without escapes, the
- * common case, is one scan and points into the input. */
-static inline const char *parse_string(parser *ps, const char *s, const char **out, size_t *out_len) {
-    const char *p = scan_string(s, ps->end);
-    if (p < ps->end && *p == '"') {
+ * common case, is one scan and points into the input. The slow path
+ * writes to temporaries of its own: were it given out and out_len, their
+ * address would escape, and a caller's locals (an object key) would live
+ * in memory instead of registers on the fast path too. */
+static inline const char *parse_string(parser *ps, const char *s, const char *end, const char **out,
+                                       size_t *out_len) {
+    const char *p;
+#if defined(__SSE2__)
+    uint64_t m;
+    /* scan_string's first case, spelled out: a mark found in the window is
+     * before end (the window lies inside the input), so it needs no check */
+    if (s < ps->win_end && (m = ps->win_mask >> (size_t)(s - ps->win)) != 0) {
+        p = s + lowest_set_bit(m);
+    } else
+#endif
+    {
+        p = scan_string(ps, s, end);
+        if (p >= end) goto slow;
+    }
+    if (*p == '"') {
         *out = s;
         *out_len = (size_t)(p - s);
         return p + 1;
     }
-    return parse_string_slow(ps, s, p, out, out_len);
+slow:;
+    const char *str;
+    size_t len;
+    p = parse_string_slow(ps, s, p, &str, &len);
+    if (p) {
+        *out = str;
+        *out_len = len;
+    }
+    return p;
 }
 
 /* ---- numbers ---- */
@@ -434,8 +531,8 @@ static NOINLINE const char *parse_float(parser *ps, const char *s, int neg, cons
 
 /* p < end, at '-' or a digit. Integers of up to 18 digits, the common
  * case, are accumulated while they are scanned. */
-static ALWAYS_INLINE const char *parse_number(parser *ps, const char *p, sq_json_value *v) {
-    const char *s = p, *end = ps->end;
+static ALWAYS_INLINE const char *parse_number(parser *ps, const char *p, const char *end, sq_json_value *v) {
+    const char *s = p;
     int neg = *p == '-';
     p += neg;
     if (p >= end || !is_digit(*p)) return fail(ps, s, "invalid number");
@@ -447,7 +544,26 @@ static ALWAYS_INLINE const char *parse_number(parser *ps, const char *p, sq_json
     } else {
         while (p < end && is_digit(*p)) x = x * 10 + (uint64_t)(*p++ - '0');
     }
-    if (p < end && (*p == '.' || *p == 'e' || *p == 'E')) return parse_float(ps, s, neg, int_start, p, x, v);
+    if (p < end && *p == '.') {
+        /* The usual float, such as a price: a fraction, no exponent, 15
+         * digits or fewer in all. The digits then form an exact integer
+         * below 2^53 and 10^(fraction digits) is exact too, so one division
+         * rounds correctly (Clinger's fast path, as in parse_float, whose
+         * bookkeeping of leading and trailing zeros only matters for longer
+         * literals). Anything else is read again by parse_float. */
+        const char *frac = p + 1, *q = frac;
+        uint64_t m = x; /* may wrap on long literals, which are not used */
+        while (q < end && is_digit(*q)) m = m * 10 + (uint64_t)(*q++ - '0');
+        /* q - int_start counts the digits and the '.' */
+        if (q > frac && q - int_start <= 16 && !(q < end && (*q == 'e' || *q == 'E'))) {
+            double d = (double)m / pow10_exact[q - frac];
+            v->type = SQ_JSON_FLOAT;
+            v->u.f = neg ? -d : d;
+            return q;
+        }
+        return parse_float(ps, s, neg, int_start, p, x, v);
+    }
+    if (p < end && (*p == 'e' || *p == 'E')) return parse_float(ps, s, neg, int_start, p, x, v);
     if (p - int_start > 18) return parse_long_int(s, neg, int_start, p, v);
     v->type = SQ_JSON_INT;
     v->u.i = neg ? -(int64_t)x : (int64_t)x;
@@ -458,28 +574,33 @@ static ALWAYS_INLINE const char *parse_number(parser *ps, const char *p, sq_json
  * parse_value the recursive function, paying a large prologue for every
  * scalar. This way parse_value is inlined into the container loops and a
  * scalar member costs no call at all. */
-static NOINLINE const char *parse_object(parser *ps, const char *p, sq_json_value *v, int depth);
-static NOINLINE const char *parse_array(parser *ps, const char *p, sq_json_value *v, int depth);
+static NOINLINE const char *parse_object(parser *ps, const char *p, size_t dest, int depth);
+static NOINLINE const char *parse_array(parser *ps, const char *p, size_t dest, int depth);
 
 /* Literals are compared whole; a mismatch is reported at their start. */
-static inline const char *match_lit(parser *ps, const char *p, const char *lit, size_t n) {
-    if ((size_t)(ps->end - p) < n || memcmp(p, lit, n) != 0) return fail(ps, p, "unexpected character");
+static inline const char *match_lit(parser *ps, const char *p, const char *end, const char *lit, size_t n) {
+    if ((size_t)(end - p) < n || memcmp(p, lit, n) != 0) return fail(ps, p, "unexpected character");
     return p + n;
 }
 
 /* Whitespace before the value is skipped here, as one more case of the
- * switch, so compact JSON pays nothing for it. */
-static ALWAYS_INLINE const char *parse_value(parser *ps, const char *p, sq_json_value *v, int depth) {
-    const char *end = ps->end;
+ * switch, so compact JSON pays nothing for it. A scalar is written to v, a
+ * container to dest when it closes (v is the same value).
+ *
+ * end (ps->end) is passed down from the caller's local: read through ps
+ * it would be loaded again after every store of a string pointer into the
+ * tree, which the compiler must assume could have changed it. */
+static ALWAYS_INLINE const char *parse_value(parser *ps, const char *p, const char *end, sq_json_value *v,
+                                             size_t dest, int depth) {
 again:
     if (p >= end) return fail(ps, p, "unexpected end of input");
     /* strings and numbers are the most common values: tested before the
      * switch */
     if (*p == '"') {
         v->type = SQ_JSON_STRING;
-        return parse_string(ps, p + 1, &v->u.str.ptr, &v->u.str.len);
+        return parse_string(ps, p + 1, end, &v->u.str.ptr, &v->u.str.len);
     }
-    if (is_digit(*p)) return parse_number(ps, p, v);
+    if (is_digit(*p)) return parse_number(ps, p, end, v);
     switch (*p) {
     case ' ':
         /* one space (as after json.dumps's ": " and ", ") needs no call */
@@ -492,43 +613,52 @@ again:
         goto again;
     case '{':
         if (depth >= ps->max_depth) return fail(ps, p, "nesting too deep");
-        return parse_object(ps, p, v, depth);
+        return parse_object(ps, p, dest, depth);
     case '[':
         if (depth >= ps->max_depth) return fail(ps, p, "nesting too deep");
-        return parse_array(ps, p, v, depth);
+        return parse_array(ps, p, dest, depth);
     case 't':
         v->type = SQ_JSON_TRUE;
-        return match_lit(ps, p, "true", 4);
+        return match_lit(ps, p, end, "true", 4);
     case 'f':
         v->type = SQ_JSON_FALSE;
-        return match_lit(ps, p, "false", 5);
+        return match_lit(ps, p, end, "false", 5);
     case 'n':
         v->type = SQ_JSON_NULL;
-        return match_lit(ps, p, "null", 4);
+        return match_lit(ps, p, end, "null", 4);
     default:
-        if (*p == '-') return parse_number(ps, p, v);
+        if (*p == '-') return parse_number(ps, p, end, v);
         return fail(ps, p, "unexpected character");
     }
 }
 
+/* The scratch stack could not grow for the value at p. The slot used to be
+ * taken after the value was read, so the value's own errors come first and
+ * the out-of-memory error is reported just past it: read it into a slot of
+ * its own, for its errors only. */
+static NOINLINE const char *scratch_nomem(parser *ps, const char *p, int depth) {
+    p = parse_value(ps, p, ps->end, &ps->discard, DEST_DISCARD, depth);
+    if (!p) return NULL;
+    return fail_nomem(ps, p);
+}
+
 /* p is at '['. */
-static NOINLINE const char *parse_array(parser *ps, const char *p, sq_json_value *v, int depth) {
+static NOINLINE const char *parse_array(parser *ps, const char *p, size_t dest, int depth) {
     const char *end = ps->end;
-    size_t base = (size_t)(ps->top - ps->stack);
+    size_t base = ps->top;
     p = skip_ws(p + 1, end);
     if (p < end && *p == ']') {
+        sq_json_value *v = dest_value(ps, dest);
         v->type = SQ_JSON_ARRAY;
         v->u.arr.items = NULL;
         v->u.arr.len = 0;
         return p + 1;
     }
     for (;;) {
-        sq_json_value tmp;
-        p = parse_value(ps, p, &tmp, depth + 1);
+        if (reserve_scratch(ps)) return scratch_nomem(ps, p, depth + 1);
+        size_t i = ps->top++;
+        p = parse_value(ps, p, end, &ps->stack[i].value, DEST_SLOT(i), depth + 1);
         if (!p) return NULL;
-        sq_json_member *slot = push_scratch(ps, p);
-        if (!slot) return NULL;
-        slot->value = tmp;
         p = skip_ws_to(p, end, ',');
         if (p >= end) return fail(ps, p, "unterminated array");
         if (*p == ',') {
@@ -541,11 +671,12 @@ static NOINLINE const char *parse_array(parser *ps, const char *p, sq_json_value
         }
         return fail(ps, p, "expected ',' or ']'");
     }
-    size_t n = (size_t)(ps->top - ps->stack) - base;
+    size_t n = ps->top - base;
     sq_json_value *items = sq_arena_alloc(ps->arena, n * sizeof *items);
     if (!items) return fail_nomem(ps, p);
     for (size_t i = 0; i < n; i++) items[i] = ps->stack[base + i].value;
-    ps->top = ps->stack + base;
+    ps->top = base;
+    sq_json_value *v = dest_value(ps, dest);
     v->type = SQ_JSON_ARRAY;
     v->u.arr.items = items;
     v->u.arr.len = n;
@@ -553,11 +684,12 @@ static NOINLINE const char *parse_array(parser *ps, const char *p, sq_json_value
 }
 
 /* p is at '{'. */
-static NOINLINE const char *parse_object(parser *ps, const char *p, sq_json_value *v, int depth) {
+static NOINLINE const char *parse_object(parser *ps, const char *p, size_t dest, int depth) {
     const char *end = ps->end;
-    size_t base = (size_t)(ps->top - ps->stack);
+    size_t base = ps->top;
     p = skip_ws(p + 1, end);
     if (p < end && *p == '}') {
+        sq_json_value *v = dest_value(ps, dest);
         v->type = SQ_JSON_OBJECT;
         v->u.obj.members = NULL;
         v->u.obj.len = 0;
@@ -568,18 +700,17 @@ static NOINLINE const char *parse_object(parser *ps, const char *p, sq_json_valu
         if (p >= end || *p != '"') return fail(ps, p, "expected string key");
         const char *key;
         size_t key_len;
-        p = parse_string(ps, p + 1, &key, &key_len);
+        p = parse_string(ps, p + 1, end, &key, &key_len);
         if (!p) return NULL;
         p = skip_ws_to(p, end, ':');
         if (p >= end || *p != ':') return fail(ps, p, "expected ':'");
-        sq_json_value tmp;
-        p = parse_value(ps, p + 1, &tmp, depth + 1);
-        if (!p) return NULL;
-        sq_json_member *slot = push_scratch(ps, p);
-        if (!slot) return NULL;
+        if (reserve_scratch(ps)) return scratch_nomem(ps, p + 1, depth + 1);
+        size_t i = ps->top++;
+        sq_json_member *slot = &ps->stack[i];
         slot->key = key;
         slot->key_len = key_len;
-        slot->value = tmp;
+        p = parse_value(ps, p + 1, end, &slot->value, DEST_SLOT(i), depth + 1);
+        if (!p) return NULL;
         p = skip_ws_to(p, end, ',');
         if (p >= end) return fail(ps, p, "unterminated object");
         if (*p == ',') {
@@ -592,11 +723,12 @@ static NOINLINE const char *parse_object(parser *ps, const char *p, sq_json_valu
         }
         return fail(ps, p, "expected ',' or '}'");
     }
-    size_t n = (size_t)(ps->top - ps->stack) - base;
+    size_t n = ps->top - base;
     sq_json_member *m = sq_arena_alloc(ps->arena, n * sizeof *m);
     if (!m) return fail_nomem(ps, p);
     memcpy(m, ps->stack + base, n * sizeof *m);
-    ps->top = ps->stack + base;
+    ps->top = base;
+    sq_json_value *v = dest_value(ps, dest);
     v->type = SQ_JSON_OBJECT;
     v->u.obj.members = m;
     v->u.obj.len = n;
@@ -609,8 +741,11 @@ int sq_json_parse(const char *input, size_t len, sq_arena *arena, const sq_json_
     ps.end = input + len;
     ps.arena = arena;
     ps.max_depth = (opts && opts->max_depth > 0) ? opts->max_depth : 256;
-    ps.stack = ps.top = ps.inline_stack;
-    ps.limit = ps.inline_stack + SCRATCH_INLINE;
+    ps.stack = ps.inline_stack;
+    ps.top = 0;
+    ps.cap = SCRATCH_INLINE;
+    ps.win = ps.win_end = input; /* empty */
+    ps.win_mask = 0;
     ps.err_at = NULL;
     ps.err_reason = NULL;
     ps.err_code = 0;
@@ -621,7 +756,8 @@ int sq_json_parse(const char *input, size_t len, sq_arena *arena, const sq_json_
         rc = SQ_ENOMEM;
         goto done;
     }
-    p = parse_value(&ps, input, v, 0);
+    ps.root = v;
+    p = parse_value(&ps, input, ps.end, v, DEST_ROOT, 0);
     if (!p) {
         rc = ps.err_code ? ps.err_code : SQ_EINVAL;
         goto done;

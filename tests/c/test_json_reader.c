@@ -166,6 +166,78 @@ out:
     sq_arena_free(&a);
 }
 
+/* scan_string keeps the marks of 64 bytes at a time. Strings of every
+ * length up to past two windows, one after another (so that they start at
+ * every offset of a window), some with an escape or a two-byte character
+ * halfway; then a control character at every offset of a string that
+ * starts after another one. */
+static void test_strings_across_scan_windows(void) {
+    enum { N = 150 };
+    sq_buf doc, want;
+    sq_buf_init(&doc);
+    sq_buf_init(&want);
+    sq_buf_append(&doc, "[", 1);
+    size_t want_off[N + 1];
+    for (int n = 0; n < N; n++) {
+        if (n) sq_buf_append(&doc, ",", 1);
+        sq_buf_append(&doc, "\"", 1);
+        want_off[n] = want.len;
+        for (int i = 0; i < n; i++) {
+            char c = (char)('a' + (n + i) % 26);
+            if (i == n / 2 && n % 3 == 1) {
+                sq_buf_append(&doc, "\\n", 2);
+                sq_buf_append(&want, "\n", 1);
+            } else if (i == n / 2 && n % 3 == 2) {
+                sq_buf_append(&doc, "\xc3\xa9", 2);
+                sq_buf_append(&want, "\xc3\xa9", 2);
+            } else {
+                sq_buf_append(&doc, &c, 1);
+                sq_buf_append(&want, &c, 1);
+            }
+        }
+        sq_buf_append(&doc, "\"", 1);
+    }
+    want_off[N] = want.len;
+    sq_buf_append(&doc, "]", 1);
+    sq_arena a;
+    sq_arena_init(&a);
+    sq_json_value *v = NULL;
+    sq_json_error err;
+    /* unescaped strings point into the input: keep it mapped for the checks */
+    sq_guarded g = sq_test_guard(doc.data, doc.len);
+    SQ_CHECK_EQ_INT(sq_json_parse(g.data, doc.len, &a, NULL, &v, &err), 0);
+    SQ_CHECK(v && v->type == SQ_JSON_ARRAY && v->u.arr.len == N);
+    for (int n = 0; v && n < N; n++) {
+        const sq_json_value *s = &v->u.arr.items[n];
+        size_t len = want_off[n + 1] - want_off[n];
+        if (s->type != SQ_JSON_STRING || s->u.str.len != len ||
+            memcmp(s->u.str.ptr, want.data + want_off[n], len) != 0) {
+            fprintf(stderr, "string %d differs\n", n);
+            SQ_CHECK(0);
+        }
+    }
+    sq_test_guard_free(g);
+    sq_arena_free(&a);
+
+    char bad[256];
+    for (int k = 0; k < 140; k++) {
+        int len = snprintf(bad, sizeof bad, "[\"%.*s\",\"%.*s\x01z\"]", 40,
+                           "0123456789012345678901234567890123456789", k,
+                           "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz"
+                           "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz");
+        sq_arena_init(&a);
+        err.reason = NULL;
+        SQ_CHECK_EQ_INT(parse_guarded(bad, (size_t)len, &a, &v, &err, 0), SQ_EINVAL);
+        if (err.offset != (size_t)(45 + k) || !err.reason || strcmp(err.reason, "control character in string") != 0) {
+            fprintf(stderr, "k=%d: offset %zu reason %s\n", k, err.offset, err.reason ? err.reason : "(none)");
+            SQ_CHECK(0);
+        }
+        sq_arena_free(&a);
+    }
+    sq_buf_free(&doc);
+    sq_buf_free(&want);
+}
+
 static void test_depth_limit(void) {
     char deep[4001];
     for (int i = 0; i < 2000; i++) deep[i] = '[';
@@ -209,6 +281,7 @@ int main(void) {
     SQ_RUN(test_float_mantissa_edges);
     SQ_RUN(test_number_error_offsets);
     SQ_RUN(test_strings_and_objects);
+    SQ_RUN(test_strings_across_scan_windows);
     SQ_RUN(test_depth_limit);
     SQ_RUN(test_large_array_grows_scratch);
     return SQ_TEST_SUMMARY();
