@@ -82,6 +82,16 @@ typedef struct sq_config {
     size_t max_connections;      /* 10000 per worker; past it, accepting pauses */
     double grace;                /* 30 s graceful shutdown period */
     size_t output_high_water;    /* 256 KiB: stream back-pressure threshold */
+    /* Answers to CPU-heavy requests leave together at the end of the loop
+     * turn: a connection whose requests took at least send_batch_threshold
+     * (5 us) each from routing to the handler's return (validation and a
+     * synchronous handler included) has its output held until the turn
+     * ends, until a cheaper answer is sent, or until the oldest held answer
+     * has waited send_batch_max_wait (500 us). Cheaper answers leave at
+     * once. 0 threshold: every answer leaves at once. See send_or_hold in
+     * connection.c. */
+    double send_batch_threshold;
+    double send_batch_max_wait;
     const char *server_name;     /* NULL: no Server header */
     int access_log;              /* 0; 1 = one line per request to stderr, control chars escaped */
     /* "https://squall.dev/errors/": prefix of the `type` URI of every

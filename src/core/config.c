@@ -24,6 +24,8 @@ void sq_config_init(sq_config *cfg) {
     cfg->max_connections = 10000;
     cfg->grace = 30.0;
     cfg->output_high_water = 256 * 1024;
+    cfg->send_batch_threshold = 5e-6;
+    cfg->send_batch_max_wait = 500e-6;
     cfg->server_name = NULL;
     cfg->access_log = 0;
     cfg->problem_type_base = SQ_PROBLEM_TYPE_BASE_DEFAULT;

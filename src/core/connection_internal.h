@@ -174,6 +174,11 @@ struct sq_server {
     sq__conn *conns;
     size_t num_conns;
     sq__conn *flush_list;
+    int64_t batch_ns, batch_max_ns; /* cfg.send_batch_*, in ns (0: no batching) */
+    int64_t held_since_ns;          /* when the oldest held answer was made; 0: none */
+    uint64_t dispatched;            /* requests handed to dispatch(), ever */
+    int64_t work_ns;                /* their time in dispatch, when batching is on */
+    int64_t clock_ns;               /* when the last timed dispatch returned */
     sq__conn *ready_list;
     sq__conn *dead_list;
 

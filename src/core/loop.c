@@ -19,6 +19,12 @@ int64_t sq__loop_now_ms(void) {
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+int64_t sq__loop_now_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
 void sq__loop_update_time(sq__loop *l) { l->now_ms = sq__loop_now_ms(); }
 
 static void on_timerfd(sq__io *io, uint32_t events) {

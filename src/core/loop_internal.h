@@ -71,6 +71,7 @@ void sq__timer_stop(sq__timer *t);
 static inline int sq__timer_active(const sq__timer *t) { return t->_list != 0; }
 
 int64_t sq__loop_now_ms(void);
+int64_t sq__loop_now_ns(void); /* monotonic, for the send batching (connection.c) */
 void sq__loop_update_time(sq__loop *l);
 
 /* Milliseconds until the earliest timer, -1 if none. */

@@ -152,6 +152,12 @@ static int problem_type_base_ok(const char *base) {
     return 1;
 }
 
+/* A batching time in ns: 0 for none (zero, negative, NaN), at most 1 s. */
+static int64_t batch_ns(double seconds) {
+    if (!(seconds > 0)) return 0;
+    return seconds >= 1.0 ? 1000000000 : (int64_t)(seconds * 1e9);
+}
+
 sq_server *sq_server_create(const sq_config *cfg, const sq_handler *handler, int *err) {
     int e = SQ_ENOMEM;
     sq_server *s = calloc(1, sizeof *s);
@@ -193,6 +199,8 @@ sq_server *sq_server_create(const sq_config *cfg, const sq_handler *handler, int
     s->climits.max_chunk_ext = s->cfg.max_chunk_ext;
     s->climits.max_trailer_bytes = s->cfg.max_trailer_bytes;
     s->high_water = s->cfg.output_high_water ? s->cfg.output_high_water : 256 * 1024;
+    s->batch_ns = batch_ns(s->cfg.send_batch_threshold);
+    s->batch_max_ns = batch_ns(s->cfg.send_batch_max_wait);
     s->ex_size = sizeof(sq_responder) + s->cfg.max_headers * sizeof(sq_header_view);
     s->loop_thread = pthread_self();
     s->router = sq_router_new();
@@ -249,6 +257,7 @@ static int ensure_compiled(sq_server *s) {
  * the flush of output not already sent by on_io (answers given later in
  * the turn), then the memory of connections closed during the turn. */
 void sq__server_end_turn(sq_server *s) {
+    s->held_since_ns = 0;
     while (s->ready_list || s->flush_list) {
         while (s->ready_list) {
             sq__conn *c = s->ready_list;

@@ -232,7 +232,8 @@ static void usage(FILE *f) {
             "  [--max-request-line B] [--max-header-bytes B] [--max-headers N] [--max-body B]\n"
             "  [--max-chunk-ext B] [--max-trailer-bytes B] [--header-timeout S] [--body-timeout S]\n"
             "  [--keepalive-timeout S] [--write-timeout S] [--max-connections N] [--grace S]\n"
-            "  [--problem-type-base URI] [--access-log]\n");
+            "  [--problem-type-base URI] [--access-log]\n"
+            "  [--send-batch-threshold S] [--send-batch-max-wait S]\n");
 }
 
 /* Bounds of the numeric flags. A limit of 0 where it would refuse every
@@ -512,6 +513,8 @@ int main(int argc, char **argv) {
         {"access-log", no_argument, 0, 13},
         {"help", no_argument, 0, 14},
         {"problem-type-base", required_argument, 0, 15},
+        {"send-batch-threshold", required_argument, 0, 16},
+        {"send-batch-max-wait", required_argument, 0, 17},
         {0, 0, 0, 0}};
     int c, bad = 0;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -539,6 +542,8 @@ int main(int argc, char **argv) {
             bad |= parse_type_base(optarg);
             cfg.problem_type_base = optarg;
             break;
+        case 16: bad |= parse_secs("send-batch-threshold", optarg, 1, &cfg.send_batch_threshold); break;
+        case 17: bad |= parse_secs("send-batch-max-wait", optarg, 1, &cfg.send_batch_max_wait); break;
         default: bad = 1; /* getopt_long already said what was wrong */
         }
     }

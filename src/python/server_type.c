@@ -65,6 +65,8 @@ static const limit_field limit_fields[] = {
     {"max_connections", offsetof(sq_config, max_connections), LIM_SIZE},
     {"grace", offsetof(sq_config, grace), LIM_DOUBLE},
     {"output_high_water", offsetof(sq_config, output_high_water), LIM_SIZE},
+    {"send_batch_threshold", offsetof(sq_config, send_batch_threshold), LIM_DOUBLE},
+    {"send_batch_max_wait", offsetof(sq_config, send_batch_max_wait), LIM_DOUBLE},
 };
 
 static int apply_limits(sq_config *cfg, PyObject *limits) {

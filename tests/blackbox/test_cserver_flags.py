@@ -52,6 +52,9 @@ BAD = [
     ("--grace", "1e999"),
     ("--grace", "1e-999"),
     ("--grace", ""),
+    ("--send-batch-threshold", "-1"),
+    ("--send-batch-threshold", "5us"),
+    ("--send-batch-max-wait", "nan"),
     ("--problem-type-base", ""),
     ("--problem-type-base", "https://x/\r\nX: y/"),
     ("--problem-type-base", "a" * 300),
@@ -111,6 +114,8 @@ def test_help_exits_zero():
         ["--write-timeout", "1", "--grace", "0", "--max-headers", "1", "--max-connections", "1"],
         ["--max-request-line", "1", "--max-header-bytes", "1099511627776"],
         ["--grace", "1e300", "--header-timeout", "0.000001"],
+        ["--send-batch-threshold", "0", "--send-batch-max-wait", "0"],
+        ["--send-batch-threshold", "1e-5", "--send-batch-max-wait", "0.001"],
     ],
 )
 def test_valid_edge_values_start(start_server, flags):

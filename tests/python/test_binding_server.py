@@ -3,6 +3,7 @@ responses, errors (issue 3 points 1, 6, 7 as far as the binding goes)."""
 
 from __future__ import annotations
 
+import concurrent.futures
 import dataclasses
 import json
 import logging
@@ -405,6 +406,28 @@ def test_limits_reach_the_core():
     with Worker([Route("POST", "/", echo, body_kwarg="body", inline=True)], limits={"max_body": 16}) as w:
         assert request(w.port, "POST", "/", body=b'"short"').json() == "short"
         assert request(w.port, "POST", "/", body=b'"' + b"x" * 100 + b'"').status == 413
+
+
+@pytest.mark.parametrize("threshold", [0, 0.000005])
+def test_heavy_answers_all_arrive_with_send_batching_on_or_off(threshold):
+    """Handlers that work a millisecond each, on several connections at
+    once: with batching (held to the end of the loop turn) or without, every
+    client gets its own answer."""
+
+    def heavy(n: int = 0):
+        until = time.perf_counter() + 0.001
+        while time.perf_counter() < until:
+            pass
+        return {"n": n}
+
+    with pytest.raises(ValueError):
+        _squall.Server(port=0, limits={"send_batch_max_wait": -1})
+    limits = {"send_batch_threshold": threshold, "send_batch_max_wait": 0.0005}
+    s = spec(param("n", "query", {"type": "integer"}))
+    routes = [Route("GET", "/", heavy, spec=s, kwnames=("n",), inline=True)]
+    with Worker(routes, limits=limits) as w, concurrent.futures.ThreadPoolExecutor(8) as pool:
+        replies = list(pool.map(lambda n: request(w.port, "GET", f"/?n={n}").json(), range(40)))
+    assert replies == [{"n": n} for n in range(40)]
 
 
 def test_threads_do_not_share_a_connection_state():
