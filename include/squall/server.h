@@ -83,13 +83,15 @@ typedef struct sq_config {
     double grace;                /* 30 s graceful shutdown period */
     size_t output_high_water;    /* 256 KiB: stream back-pressure threshold */
     /* Answers to CPU-heavy requests leave together at the end of the loop
-     * turn: a connection whose requests took at least send_batch_threshold
-     * (5 us) each from routing to the handler's return (validation and a
-     * synchronous handler included) has its output held until the turn
-     * ends, until a cheaper answer is sent, or until the oldest held answer
-     * has waited send_batch_max_wait (500 us). Cheaper answers leave at
-     * once. 0 threshold: every answer leaves at once. See send_or_hold in
-     * connection.c. */
+     * turn: a connection whose requests took on average at least
+     * send_batch_threshold (5 us) each from routing to the handler's
+     * return (wall time: validation, a synchronous handler, and in the
+     * Python server any wait for the GIL) has its output held until the
+     * turn ends, until a cheaper answer is sent, or until the oldest held
+     * answer is found to have waited send_batch_max_wait (500 us; checked
+     * after each connection's input is handled). Cheaper answers leave at
+     * once. 0 for either: every answer leaves at once. Values above 1 s
+     * count as 1 s. See send_or_hold in connection.c. */
     double send_batch_threshold;
     double send_batch_max_wait;
     const char *server_name;     /* NULL: no Server header */

@@ -181,10 +181,11 @@ size_t sq_validator_num_params(const sq_validator *v);
 const char *sq_validator_param_name(const sq_validator *v, size_t i);
 
 /* The property names a JSON body's schema declares (see
- * sq_schema_property_name). After sq_validator_run, every member of the
- * body's tree whose key matched a declared property has its key pointing
- * at one of these copies (same bytes), so a binding can map them by
- * address to objects it made once. Valid while the validator lives. */
+ * sq_schema_property_name). After sq_validator_run, a member of the body's
+ * tree whose key matched a declared property of a node that walked it may
+ * have its key pointing at one of these copies (same bytes), so a binding
+ * can map most keys by address to objects it made once (any other key is
+ * still found by its bytes). Valid while the validator lives. */
 size_t sq_validator_num_body_property_names(const sq_validator *v);
 const char *sq_validator_body_property_name(const sq_validator *v, size_t i, size_t *len);
 

@@ -821,9 +821,13 @@ void sq__conn_shutdown_idle(sq__conn *c) {
  * connections by 0.1-0.2 ms and gained nothing, the client being the
  * bottleneck).
  *
- * Answers to CPU-heavy requests (at least cfg.send_batch_threshold each)
- * are held until the end of the turn instead, or until a cheap answer goes
- * out, or until the oldest has waited cfg.send_batch_max_wait. Between
+ * Answers to CPU-heavy requests (on average at least
+ * cfg.send_batch_threshold each, wall time in dispatch: validation, a
+ * synchronous handler, and in the Python server any wait for the GIL) are
+ * held until the end of the turn instead, or until a cheap answer goes
+ * out, or until the oldest has waited cfg.send_batch_max_wait (checked
+ * after each connection's input has been handled, and before the end of
+ * the turn continues connections whose answers came later). Between
  * heavy requests each send's kernel work (on loopback, also the client's
  * receive path and its wake-up) evicts the caches the next request needs;
  * sent together they cost less. Measured on the validated 1.5 KB POST at
@@ -831,22 +835,28 @@ void sq__conn_shutdown_idle(sq__conn *c) {
  * per request, 10-13% more requests per second, p99 no worse. */
 static void send_or_hold(sq_server *s, sq__conn *c, int64_t work_ns, uint64_t requests) {
     if (s->batch_ns && requests > 0 && work_ns >= s->batch_ns * (int64_t)requests) {
-        /* s->clock_ns: when the last of these requests was handled */
+        /* s->clock_ns: when the last of these requests was handled (a
+         * pipelined batch's earlier answers count from there too) */
         if (s->held_since_ns == 0) s->held_since_ns = s->clock_ns;
         if (s->clock_ns - s->held_since_ns < s->batch_max_ns) return; /* on the flush list */
     }
     /* Send it, and whatever was held. */
-    s->held_since_ns = 0;
     if (s->flush_list != c || c->flush_next != NULL) {
-        while (s->flush_list) {
-            sq__conn *f = s->flush_list;
-            s->flush_list = f->flush_next;
-            f->in_flush = 0;
-            if (!f->closed && sq__conn_backlog(f)) sq__conn_flush(f);
-        }
+        sq__flush_pending(s);
         return;
     }
+    s->held_since_ns = 0;
     sq__conn_flush(c); /* it stays on the flush list for answers added later in the turn */
+}
+
+void sq__flush_pending(sq_server *s) {
+    s->held_since_ns = 0;
+    while (s->flush_list) {
+        sq__conn *f = s->flush_list;
+        s->flush_list = f->flush_next;
+        f->in_flush = 0;
+        if (!f->closed && sq__conn_backlog(f)) sq__conn_flush(f);
+    }
 }
 
 static void on_io(sq__io *io, uint32_t events) {
@@ -870,6 +880,8 @@ static void on_io(sq__io *io, uint32_t events) {
         sq__conn_drive(c);
         if (!c->closed && c->in_flush && sq__conn_backlog(c))
             send_or_hold(s, c, s->work_ns - work, s->dispatched - dispatched);
+        else if (s->held_since_ns && sq__loop_now_ns() - s->held_since_ns >= s->batch_max_ns)
+            sq__flush_pending(s); /* no answer from this input, but the held ones waited long enough */
     }
 }
 

@@ -243,6 +243,9 @@ void sq__conn_request_done(sq__conn *c);    /* the exchange's answer is complete
 void sq__conn_output_added(sq__conn *c);    /* schedule a flush */
 void sq__conn_drive(sq__conn *c);           /* parse / read what can be */
 void sq__conn_flush(sq__conn *c);
+/* Sends the output of every connection on the flush list, held answers
+ * included, and empties the list. */
+void sq__flush_pending(sq_server *s);
 /* A big body behind an otherwise empty output: one writev of the queued
  * head and the body, no copy. Returns how many body bytes went out; the
  * caller queues the rest. */

@@ -259,7 +259,9 @@ static inline size_t lowest_set_bit(uint64_t m) {
  * remain before end (the input may sit right before an unmapped page); the
  * tail, and builds without SSE2, use the table, which marks the same
  * bytes. */
+#if defined(__SSE2__)
 static NOINLINE const char *scan_string_past_window(parser *ps, const char *p, const char *end);
+#endif
 
 static inline const char *scan_string(parser *ps, const char *p, const char *end) {
 #if defined(__SSE2__)
@@ -268,20 +270,24 @@ static inline const char *scan_string(parser *ps, const char *p, const char *end
         if (m) return p + lowest_set_bit(m);
         p = ps->win_end;
     }
-#endif
     return scan_string_past_window(ps, p, end);
+#else
+    (void)ps; /* no window: the table loop, inline as it is short */
+    while (p < end && !string_special[(unsigned char)*p]) p++;
+    return p;
+#endif
 }
 
+#if defined(__SSE2__)
 /* scan_string once the window has no mark at or after p */
 static NOINLINE const char *scan_string_past_window(parser *ps, const char *p, const char *end) {
-#if defined(__SSE2__)
     while (end - p >= 64) {
         uint64_t m = (uint64_t)special_mask16(p) | (uint64_t)special_mask16(p + 16) << 16 |
                      (uint64_t)special_mask16(p + 32) << 32 | (uint64_t)special_mask16(p + 48) << 48;
         ps->win = p;
         ps->win_end = p + 64;
         ps->win_mask = m;
-        if (m) return p + __builtin_ctzll(m);
+        if (m) return p + lowest_set_bit(m);
         p += 64;
     }
     while (end - p >= 16) {
@@ -289,12 +295,10 @@ static NOINLINE const char *scan_string_past_window(parser *ps, const char *p, c
         if (m) return p + __builtin_ctz(m);
         p += 16;
     }
-#else
-    (void)ps;
-#endif
     while (p < end && !string_special[(unsigned char)*p]) p++;
     return p;
 }
+#endif
 
 /* The rest of parse_string, from the first byte at p that scan_string
  * stopped at and that is not a closing quote: escapes, multi-byte UTF-8,

@@ -199,8 +199,9 @@ sq_server *sq_server_create(const sq_config *cfg, const sq_handler *handler, int
     s->climits.max_chunk_ext = s->cfg.max_chunk_ext;
     s->climits.max_trailer_bytes = s->cfg.max_trailer_bytes;
     s->high_water = s->cfg.output_high_water ? s->cfg.output_high_water : 256 * 1024;
-    s->batch_ns = batch_ns(s->cfg.send_batch_threshold);
     s->batch_max_ns = batch_ns(s->cfg.send_batch_max_wait);
+    /* holding for no time is not holding: no clock reads either */
+    s->batch_ns = s->batch_max_ns ? batch_ns(s->cfg.send_batch_threshold) : 0;
     s->ex_size = sizeof(sq_responder) + s->cfg.max_headers * sizeof(sq_header_view);
     s->loop_thread = pthread_self();
     s->router = sq_router_new();
@@ -257,7 +258,9 @@ static int ensure_compiled(sq_server *s) {
  * the flush of output not already sent by on_io (answers given later in
  * the turn), then the memory of connections closed during the turn. */
 void sq__server_end_turn(sq_server *s) {
-    s->held_since_ns = 0;
+    /* Held answers leave before the connections whose answers came later
+     * continue: those may handle more heavy requests. */
+    if (s->held_since_ns) sq__flush_pending(s);
     while (s->ready_list || s->flush_list) {
         while (s->ready_list) {
             sq__conn *c = s->ready_list;

@@ -26,6 +26,8 @@ static int served[CONNS]; /* connection indexes in the order served */
 static int num_served;
 static int sent_before[CONNS][CONNS]; /* [k][j]: when the k-th was served, j's answer had arrived */
 static long spin_us;                   /* how long each handler works */
+static int defer_second;               /* the second served answers only after the turn */
+static sq_responder *deferred;
 
 static int64_t now_us(void) {
     struct timespec ts;
@@ -44,6 +46,10 @@ static void on_request(void *ctx, const sq_request *req, sq_responder *res) {
     for (int j = 0; j < k; j++) {
         char c;
         sent_before[k][j] = recv(client_fd[served[j]], &c, 1, MSG_PEEK | MSG_DONTWAIT) == 1;
+    }
+    if (defer_second && k == 1) {
+        deferred = res; /* its input leaves no output in this turn */
+        return;
     }
     sq_respond(res, 200, NULL, 0, "ok", 2);
 }
@@ -84,6 +90,10 @@ static int serve_three(double threshold, double max_wait, long work_us) {
     usleep(20000); /* all three requests are readable before the turn */
     sq_server_poll(s, 100);
     SQ_CHECK_EQ_INT(num_served, CONNS);
+    if (deferred) {
+        sq_respond(deferred, 200, NULL, 0, "ok", 2);
+        deferred = NULL;
+    }
     int missing = 0;
     char buf[512];
     for (int i = 0; i < CONNS; i++) {
@@ -95,10 +105,11 @@ static int serve_three(double threshold, double max_wait, long work_us) {
     return missing;
 }
 
-/* Heavy requests (200 us each against a 5 us threshold): no answer leaves
- * before the turn ends, and then all do. */
+/* Heavy requests (100 us each against a 5 us threshold; two of them stay
+ * well under the 500 us maximum wait): no answer leaves before the third
+ * request is served, and then all do. */
 static void test_heavy_answers_leave_together(void) {
-    SQ_CHECK_EQ_INT(serve_three(-1, -1, 200), 0);
+    SQ_CHECK_EQ_INT(serve_three(-1, -1, 100), 0);
     SQ_CHECK_EQ_INT(num_served, CONNS);
     SQ_CHECK_EQ_INT(sent_before[1][0], 0);
     SQ_CHECK_EQ_INT(sent_before[2][0], 0);
@@ -130,10 +141,22 @@ static void test_max_wait_bounds_the_hold(void) {
     SQ_CHECK_EQ_INT(sent_before[2][1], 1);
 }
 
+/* The maximum is also checked after input that left no answer: the
+ * second request answers only after the turn, and its 2 ms of work still
+ * sends the first answer, held 1 ms too long, before the third is served. */
+static void test_max_wait_checked_without_an_answer(void) {
+    defer_second = 1;
+    SQ_CHECK_EQ_INT(serve_three(-1, 0.001, 2000), 0);
+    defer_second = 0;
+    SQ_CHECK_EQ_INT(sent_before[1][0], 0);
+    SQ_CHECK_EQ_INT(sent_before[2][0], 1);
+}
+
 int main(void) {
     SQ_RUN(test_heavy_answers_leave_together);
     SQ_RUN(test_cheap_answers_leave_at_once);
     SQ_RUN(test_zero_threshold_sends_at_once);
     SQ_RUN(test_max_wait_bounds_the_hold);
+    SQ_RUN(test_max_wait_checked_without_an_answer);
     return SQ_TEST_SUMMARY();
 }
