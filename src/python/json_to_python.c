@@ -259,18 +259,8 @@ int sqpy_key_cache_add_names(sqpy_key_cache *kc, const sq_validator *v) {
     for (size_t i = 0; i < count; i++) {
         size_t len;
         const char *name = sq_validator_body_property_name(v, i, &len);
-        if (kc->names != NULL) {
-            PyObject *known = NULL;
-            for (size_t j = name_hash(name);; j++) {
-                const name_slot *ns = &kc->names[j & kc->names_mask];
-                if (ns->name == name)
-                    known = ns->str;
-                if (ns->name == NULL || known != NULL)
-                    break;
-            }
-            if (known != NULL)
-                continue;
-        }
+        if (kc->names != NULL && key_by_address(kc, name) != NULL)
+            continue; /* this address is registered already */
         if ((kc->num_names + 1) * 2 > (kc->names ? kc->names_mask + 1 : 0) && names_grow(kc) < 0)
             return -1;
         PyObject *str = make_key(kc, name, len);
