@@ -11,23 +11,15 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "word_load.h"
+
 static inline int sq__bytes_eq(const void *a, const void *b, size_t n) {
     const unsigned char *x = a, *y = b;
     if (n >= 8 && n <= 16) {
-        uint64_t x0, y0, x1, y1;
-        memcpy(&x0, x, 8);
-        memcpy(&y0, y, 8);
-        memcpy(&x1, x + n - 8, 8);
-        memcpy(&y1, y + n - 8, 8);
-        return ((x0 ^ y0) | (x1 ^ y1)) == 0;
+        return ((sq__load64(x) ^ sq__load64(y)) | (sq__load64(x + n - 8) ^ sq__load64(y + n - 8))) == 0;
     }
     if (n >= 4 && n < 8) {
-        uint32_t x0, y0, x1, y1;
-        memcpy(&x0, x, 4);
-        memcpy(&y0, y, 4);
-        memcpy(&x1, x + n - 4, 4);
-        memcpy(&y1, y + n - 4, 4);
-        return ((x0 ^ y0) | (x1 ^ y1)) == 0;
+        return ((sq__load32(x) ^ sq__load32(y)) | (sq__load32(x + n - 4) ^ sq__load32(y + n - 4))) == 0;
     }
     if (n < 4) {
         for (size_t i = 0; i < n; i++)

@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "word_load.h"
+
 enum {
     SQ__CH_TOKEN = 1,  /* tchar (RFC 9110 5.6.2): method, field name, coding */
     SQ__CH_VALUE = 2,  /* field-value byte: HTAB, SP, VCHAR, obs-text */
@@ -33,11 +35,6 @@ static inline unsigned sq__hex_value(unsigned char c) {
 #define SQ__ONES UINT64_C(0x0101010101010101)
 #define SQ__HIGHS UINT64_C(0x8080808080808080)
 
-static inline uint64_t sq__load8(const char *p) {
-    uint64_t w;
-    memcpy(&w, p, 8); /* one unaligned load */
-    return w;
-}
 static inline uint64_t sq__swar_has_less(uint64_t w, unsigned n) {
     return (w - SQ__ONES * n) & ~w & SQ__HIGHS;
 }

@@ -135,7 +135,7 @@ static int parse_request_line(sq_http1_request *req, const char *s, size_t n) {
     req->method.len = i;
 
     size_t t0 = ++i;
-    while (n - i >= 8 && !sq__swar_maybe_not_target(sq__load8(s + i))) i += 8;
+    while (n - i >= 8 && !sq__swar_maybe_not_target(sq__load64(s + i))) i += 8;
     while (i < n && (sq__http1_chars[(unsigned char)s[i]] & SQ__CH_TARGET)) i++;
     if (i == t0 || i == n || s[i] != ' ') return sq__http1_fail(req, 400, "invalid request-target");
     req->target.base = s + t0;
@@ -176,7 +176,7 @@ static int parse_header_line(sq_http1_request *req, const char *s, size_t n, siz
     while (i < n && (s[i] == ' ' || s[i] == '\t')) i++;
     size_t v0 = i;
     for (; n - i >= 8; i += 8) {
-        if (!sq__swar_maybe_not_value(sq__load8(s + i))) continue;
+        if (!sq__swar_maybe_not_value(sq__load64(s + i))) continue;
         for (size_t k = i; k < i + 8; k++) /* an HTAB, or an invalid byte */
             if (!sq__is_value((unsigned char)s[k]))
                 return sq__http1_fail(req, 400, "invalid byte in header value");

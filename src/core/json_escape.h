@@ -20,6 +20,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "word_load.h"
+
 /* Escapes s[0..n) into o, from a byte that needs a look; o has room for 6
  * bytes per input byte. Returns the new end of the output. */
 char *sq__json_escape_rest(char *o, const char *s, size_t n, int check_utf8);
@@ -47,14 +49,12 @@ static inline char *sq__json_escape(char *o, const char *s, size_t n, int check_
     const uint32_t high32 = check_utf8 ? 0x80808080U : 0;
     size_t i = 0;
     for (; i + 8 <= n; i += 8, o += 8) {
-        uint64_t w;
-        memcpy(&w, s + i, 8);
+        uint64_t w = sq__load64(s + i);
         if (sq__json_hit64(w, high64)) break;
         memcpy(o, &w, 8);
     }
     if (i + 4 <= n) {
-        uint32_t w;
-        memcpy(&w, s + i, 4);
+        uint32_t w = sq__load32(s + i);
         if (!sq__json_hit32(w, high32)) {
             memcpy(o, &w, 4);
             o += 4;

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "schema_internal.h"
+#include "word_load.h"
 
 typedef struct memo_entry {
     const sq_json_value *src;
@@ -159,8 +160,7 @@ static void fixed_windows(sq__regex *re) {
  * is above 9 when ((t & 0x7f) + 0x76) or t itself has bit 7 set, and the
  * sum cannot carry into the next byte (0x7f + 0x76 < 0x100). */
 static int fixed_window_match(const sq__regex *re, int w, const char *s) {
-    uint64_t x;
-    memcpy(&x, s, 8);
+    uint64_t x = sq__load64(s);
     if ((x ^ re->win_lit[w]) & re->win_lit_mask[w]) return 0;
     uint64_t t = x ^ 0x3030303030303030ull;
     uint64_t above9 = (((t & 0x7f7f7f7f7f7f7f7full) + 0x7676767676767676ull) | t) & 0x8080808080808080ull;

@@ -3,6 +3,7 @@
 #include "squall_py.h"
 
 #include "bytes_eq.h"
+#include "word_load.h"
 
 #include <stdint.h>
 #include <string.h>
@@ -32,18 +33,6 @@ static PyObject *bigint_from_digits(const char *digits, size_t len) {
  * a short value costs neither a libc memcpy call nor a second read. The
  * rare non-ASCII value is found by that pass, freed, and made by
  * PyUnicode_DecodeUTF8 instead (public API throughout). */
-static inline uint64_t load64(const char *p) {
-    uint64_t w;
-    memcpy(&w, p, 8);
-    return w;
-}
-
-static inline uint32_t load32(const char *p) {
-    uint32_t w;
-    memcpy(&w, p, 4);
-    return w;
-}
-
 #define HIGH_BITS UINT64_C(0x8080808080808080)
 
 /* Longer values go to memcpy (wide copies) and a separate check. */
@@ -56,15 +45,15 @@ static inline int copy_if_ascii(char *d, const char *p, size_t n) {
     if (n >= 8) {
         acc = 0;
         for (size_t i = 0; i + 8 <= n; i += 8) {
-            uint64_t w = load64(p + i);
+            uint64_t w = sq__load64(p + i);
             acc |= w;
             memcpy(d + i, &w, 8);
         }
-        uint64_t last = load64(p + n - 8);
+        uint64_t last = sq__load64(p + n - 8);
         acc |= last;
         memcpy(d + n - 8, &last, 8);
     } else {
-        uint32_t a = load32(p), b = load32(p + n - 4);
+        uint32_t a = sq__load32(p), b = sq__load32(p + n - 4);
         acc = a | b;
         memcpy(d, &a, 4);
         memcpy(d + n - 4, &b, 4);
@@ -76,10 +65,10 @@ static int all_ascii(const char *p, size_t n) {
     uint64_t acc = 0;
     if (n >= 8) {
         for (size_t i = 0; i + 8 <= n; i += 8)
-            acc |= load64(p + i);
-        acc |= load64(p + n - 8);
+            acc |= sq__load64(p + i);
+        acc |= sq__load64(p + n - 8);
     } else if (n >= 4) {
-        acc = load32(p) | load32(p + n - 4);
+        acc = sq__load32(p) | sq__load32(p + n - 4);
     } else {
         for (size_t i = 0; i < n; i++)
             acc |= (unsigned char)p[i];
@@ -159,10 +148,10 @@ static size_t key_hash(const char *p, size_t n) {
     uint64_t h = n * k2;
     if (n >= 8) {
         for (size_t i = 0; i + 8 <= n; i += 8)
-            h = (h ^ load64(p + i)) * k1;
-        h = (h ^ load64(p + n - 8)) * k2;
+            h = (h ^ sq__load64(p + i)) * k1;
+        h = (h ^ sq__load64(p + n - 8)) * k2;
     } else if (n >= 4) {
-        h = (h ^ (((uint64_t)load32(p) << 32) | load32(p + n - 4))) * k1;
+        h = (h ^ (((uint64_t)sq__load32(p) << 32) | sq__load32(p + n - 4))) * k1;
     } else if (n > 0) {
         uint64_t w = (unsigned char)p[0] | (uint64_t)(unsigned char)p[n / 2] << 8 |
                      (uint64_t)(unsigned char)p[n - 1] << 16;
