@@ -61,14 +61,14 @@ static inline int copy_if_ascii(char *d, const char *p, size_t n) {
     return (acc & HIGH_BITS) == 0;
 }
 
+/* For the lengths copy_if_ascii leaves: under 4 bytes, and over
+ * WORD_COPY_MAX (correct for any n). */
 static int all_ascii(const char *p, size_t n) {
     uint64_t acc = 0;
     if (n >= 8) {
         for (size_t i = 0; i + 8 <= n; i += 8)
             acc |= sq__load64(p + i);
         acc |= sq__load64(p + n - 8);
-    } else if (n >= 4) {
-        acc = sq__load32(p) | sq__load32(p + n - 4);
     } else {
         for (size_t i = 0; i < n; i++)
             acc |= (unsigned char)p[i];
