@@ -267,13 +267,7 @@ void sq__server_end_turn(sq_server *s) {
             s->ready_list = c->ready_next;
             sq__conn_ready(c);
         }
-        while (s->flush_list) {
-            sq__conn *c = s->flush_list;
-            s->flush_list = c->flush_next;
-            c->in_flush = 0;
-            /* Nothing left when on_io already flushed it. */
-            if (!c->closed && sq__conn_backlog(c)) sq__conn_flush(c);
-        }
+        sq__flush_pending(s); /* skips connections on_io already flushed */
     }
     while (s->dead_list) {
         sq__conn *c = s->dead_list;
